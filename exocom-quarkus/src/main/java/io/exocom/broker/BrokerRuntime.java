@@ -1,0 +1,172 @@
+package io.exocom.broker;
+
+import io.exocom.broker.auth.Tokens;
+import io.exocom.broker.config.ExocomConfig;
+import io.exocom.broker.core.Broker;
+import io.exocom.broker.core.BrokerSettings;
+import io.exocom.broker.core.ServiceDispatcher;
+import io.exocom.broker.observe.TrafficObserver;
+import io.exocom.broker.routing.Routing;
+import io.exocom.broker.routing.RoutesWatcher;
+import io.exocom.broker.store.MessageStore;
+import io.exocom.broker.store.memory.MemoryMessageStore;
+import io.exocom.protocol.FrameCodec;
+import io.exocom.protocol.routes.RoutesException;
+import io.exocom.protocol.routes.RoutesLoader;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the broker from the configuration and runs its housekeeping: the ack-timeout sweep, the routes watcher
+ * and the per-service gauges. Everything transport-specific lives in {@code transport} and {@code http}.
+ */
+@Singleton
+public class BrokerRuntime {
+    private static final Logger LOG = Logger.getLogger("exocom");
+
+    private final ExocomConfig config;
+    private final MeterRegistry registry;
+    private final FrameCodec codec = new FrameCodec();
+    private final Routing routing;
+    private final Tokens tokens;
+    private final MessageStore store;
+    private final Broker broker;
+    private final Set<String> gaugedServices = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService housekeeping;
+    private RoutesWatcher watcher;
+
+    BrokerRuntime(ExocomConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.routing = loadRouting(config);
+        this.tokens = loadTokens(config);
+        this.store = new MemoryMessageStore(config.maxDeadLetters());
+        BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.ackTimeout(), config.maxAttempts(),
+                config.replyWindow(), config.dedupWindow(), config.dedupMaxEntries(), 10_000);
+        this.broker = new Broker(settings, routing, store, new TrafficObserver(registry, config.logMessages()), codec);
+    }
+
+    private Routing loadRouting(ExocomConfig config) {
+        if (config.routes().isEmpty()) {
+            return Routing.development();
+        }
+        Path path = Path.of(config.routes().get());
+        try {
+            RoutesLoader.Loaded loaded = RoutesLoader.load(path);
+            Routing routing = Routing.of(path.toString(), loaded.table());
+            watcher = new RoutesWatcher(path, routing, loaded.fingerprint());
+            return routing;
+        } catch (RoutesException e) {
+            throw new IllegalStateException("cannot start: routes are broken: " + e.getMessage(), e);
+        }
+    }
+
+    private static Tokens loadTokens(ExocomConfig config) {
+        if (config.tokensFile().isEmpty()) {
+            return Tokens.off();
+        }
+        try {
+            return Tokens.load(Path.of(config.tokensFile().get()));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start: tokens file " + config.tokensFile().get()
+                    + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    void start(@Observes StartupEvent event, @ConfigProperty(name = "quarkus.http.port") int port) {
+        housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "exocom-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long sweepMillis = Math.max(50, Math.min(1000, config.ackTimeout().toMillis() / 4));
+        housekeeping.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        if (watcher != null) {
+            long pollMillis = Math.max(50, config.routesPollInterval().toMillis());
+            housekeeping.scheduleWithFixedDelay(watcher, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+        }
+        registerBrokerGauges();
+        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port);
+        if (routing.isDevelopment()) {
+            LOG.warn("DEVELOPMENT MODE: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
+                    + "message and receivers are whoever declares them; never run this way in production");
+        } else {
+            LOG.infof("routes: %s (%d services, reloaded on change)", routing.source(),
+                    ((io.exocom.broker.routing.StaticRouting) routing.get()).table().size());
+        }
+        LOG.infof("store: %s", store.description());
+        LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get() : "off");
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+    }
+
+    private void sweep() {
+        try {
+            broker.sweep();
+            for (ServiceDispatcher dispatcher : broker.dispatchers()) {
+                if (gaugedServices.add(dispatcher.service())) {
+                    registerServiceGauges(dispatcher);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("housekeeping failed; it will run again", e);
+        }
+    }
+
+    private void registerServiceGauges(ServiceDispatcher dispatcher) {
+        String service = dispatcher.service();
+        Gauge.builder("exocom.queue.depth", dispatcher, ServiceDispatcher::queued)
+                .description("Copies waiting for an instance of the service").tag("service", service).register(registry);
+        Gauge.builder("exocom.in.flight", dispatcher, ServiceDispatcher::inFlight)
+                .description("Copies delivered to the service and not yet acked").tag("service", service).register(registry);
+        Gauge.builder("exocom.instances", dispatcher, ServiceDispatcher::instanceCount)
+                .description("Registered instances of the service").tag("service", service).register(registry);
+    }
+
+    private void registerBrokerGauges() {
+        Gauge.builder("exocom.dead.letters", store.deadLetters(), d -> d.size())
+                .description("Dead letters kept").register(registry);
+        Gauge.builder("exocom.correlations.open", broker, Broker::openCorrelations)
+                .description("Commands still accepting replies").register(registry);
+        Gauge.builder("exocom.dedup.ids", broker, Broker::rememberedIds)
+                .description("Message ids remembered for de-duplication").register(registry);
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public Routing routing() {
+        return routing;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public FrameCodec codec() {
+        return codec;
+    }
+
+    public ExocomConfig config() {
+        return config;
+    }
+}

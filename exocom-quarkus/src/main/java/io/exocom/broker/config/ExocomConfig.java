@@ -1,0 +1,69 @@
+package io.exocom.broker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every setting of the broker. Each can be given as an environment variable: {@code exocom.max-attempts} is
+ * {@code EXOCOM_MAX_ATTEMPTS}. The port is Quarkus' {@code quarkus.http.port}, set from {@code EXOCOM_PORT}.
+ * The README's settings table lists them all; keep the two in step.
+ */
+@ConfigMapping(prefix = "exocom")
+public interface ExocomConfig {
+
+    /** Routes file or directory; without it the broker runs in development mode. */
+    Optional<String> routes();
+
+    /** How often the routes file or directory is checked for changes. */
+    @WithDefault("1s")
+    Duration routesPollInterval();
+
+    /** Waiting copies per receiving service before commands for it are rejected {@code queue-full}. */
+    @WithDefault("10000")
+    int maxQueueDepth();
+
+    /** Largest frame (and HTTP message body) in bytes; larger ones are refused {@code too-large}. */
+    @WithDefault("1048576")
+    int maxFrameSize();
+
+    /** How long a delivery may stay unacknowledged before it is delivered again. */
+    @WithDefault("60s")
+    Duration ackTimeout();
+
+    /** Deliveries of one copy before it becomes a dead letter. */
+    @WithDefault("5")
+    int maxAttempts();
+
+    /** How long a command accepts replies after it was delivered. */
+    @WithDefault("10m")
+    Duration replyWindow();
+
+    /** How long an accepted id is remembered to answer a repeated send without delivering it again. */
+    @WithDefault("10m")
+    Duration dedupWindow();
+
+    /** Most ids remembered for de-duplication; beyond it the oldest are forgotten before their window ends. */
+    @WithDefault("1000000")
+    int dedupMaxEntries();
+
+    /** Dead letters kept; beyond it the oldest is dropped with an error log line and a metric. */
+    @WithDefault("10000")
+    int maxDeadLetters();
+
+    /** Highest prefetch an instance may ask for. */
+    @WithDefault("10000")
+    int maxPrefetch();
+
+    /** One log line per delivery (sender, name, receiver, attempt). */
+    @WithDefault("true")
+    boolean logMessages();
+
+    /**
+     * A file of {@code service=token} lines; when given, every relay must register with its service's token and
+     * {@code POST /messages} must carry it as a bearer token.
+     */
+    Optional<String> tokensFile();
+}

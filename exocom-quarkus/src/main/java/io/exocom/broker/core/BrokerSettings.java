@@ -1,0 +1,23 @@
+package io.exocom.broker.core;
+
+import java.time.Duration;
+
+/**
+ * The numbers that shape delivery. Defaults are those of PROTOCOL.md.
+ *
+ * @param maxQueueDepth    waiting copies per receiving service before commands are rejected {@code queue-full}
+ * @param ackTimeout       how long a delivery may stay unacknowledged before it is delivered again
+ * @param maxAttempts      deliveries of one copy before it becomes a dead letter
+ * @param replyWindow      how long a command's correlation stays open for replies
+ * @param dedupWindow      how long an accepted id is remembered per sending service
+ * @param dedupMaxEntries  bound of the de-duplication memory; the oldest ids are forgotten first
+ * @param affinityEntries  originIds remembered per service for activity affinity
+ */
+public record BrokerSettings(int maxQueueDepth, Duration ackTimeout, int maxAttempts, Duration replyWindow,
+                             Duration dedupWindow, int dedupMaxEntries, int affinityEntries) {
+
+    public static BrokerSettings defaults() {
+        return new BrokerSettings(10_000, Duration.ofSeconds(60), 5, Duration.ofMinutes(10), Duration.ofMinutes(10),
+                1_000_000, 10_000);
+    }
+}
