@@ -19,7 +19,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.quarkus.vertx.http.HttpServerStart;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -87,7 +87,11 @@ public class BrokerRuntime {
         }
     }
 
-    void start(@Observes StartupEvent event, @ConfigProperty(name = "quarkus.http.port") int port) {
+    void listening(@Observes HttpServerStart start) {
+        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", start.options().getPort());
+    }
+
+    void start(@Observes StartupEvent event) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "exocom-housekeeping");
             thread.setDaemon(true);
@@ -100,7 +104,6 @@ public class BrokerRuntime {
             housekeeping.scheduleWithFixedDelay(watcher, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         }
         registerBrokerGauges();
-        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port);
         if (routing.isDevelopment()) {
             LOG.warn("DEVELOPMENT MODE: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
                     + "message and receivers are whoever declares them; never run this way in production");

@@ -25,7 +25,7 @@ public final class ExocomMain {
 
             Every other setting is an environment variable; see the README.""";
 
-    private ExocomMain() {
+    ExocomMain() {
     }
 
     public static void main(String... args) {

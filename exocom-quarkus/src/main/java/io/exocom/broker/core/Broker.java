@@ -89,8 +89,9 @@ public final class Broker {
         return dispatcher(instance.service()).register(instance, announce);
     }
 
-    public void unregister(Instance instance) {
-        dispatcher(instance.service()).unregister(instance);
+    /** @return false when the instance was no longer registered (a newer connection replaced it) */
+    public boolean unregister(Instance instance) {
+        return dispatcher(instance.service()).unregister(instance);
     }
 
     public boolean ack(Instance instance, String messageId) {

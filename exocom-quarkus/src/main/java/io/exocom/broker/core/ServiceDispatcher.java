@@ -62,11 +62,13 @@ public final class ServiceDispatcher {
     }
 
     /** The instance disconnected: everything it held is delivered again, preferably elsewhere. */
-    synchronized void unregister(Instance instance) {
-        if (instancesById.get(instance.id()) == instance) {
-            detach(instance, "instance " + instance.id() + " disconnected before acking");
-            drain();
+    synchronized boolean unregister(Instance instance) {
+        if (instancesById.get(instance.id()) != instance) {
+            return false; // already replaced by a newer connection of the same instance
         }
+        detach(instance, "instance " + instance.id() + " disconnected before acking");
+        drain();
+        return true;
     }
 
     private void detach(Instance instance, String reason) {

@@ -68,8 +68,9 @@ final class RelaySession {
 
     void onClose() {
         if (instance != null) {
-            broker.unregister(instance);
-            LOG.infof("%s disconnected", instance);
+            if (broker.unregister(instance)) {
+                LOG.infof("%s disconnected", instance);
+            }
             instance = null;
         }
     }
