@@ -29,7 +29,15 @@ public final class RoutesWatcher implements Runnable {
     public void run() {
         try {
             String current = RoutesLoader.fingerprint(path);
-            if (current.equals(fingerprint) || current.equals(failedFingerprint)) {
+            if (current.equals(failedFingerprint)) {
+                return;
+            }
+            if (current.equals(fingerprint)) {
+                if (routing.lastError() != null) { // a broken edit was undone: the routes in force are the file's again
+                    routing.reloadRecovered();
+                    failedFingerprint = null;
+                    LOG.infof("routes at %s are valid again and unchanged", path);
+                }
                 return;
             }
             RoutesLoader.Loaded loaded = RoutesLoader.load(path);

@@ -53,6 +53,10 @@ public final class Routing implements Supplier<RoutingPolicy> {
         lastError = error;
     }
 
+    public void reloadRecovered() {
+        lastError = null;
+    }
+
     public Instant loadedAt() {
         return loadedAt;
     }
