@@ -1,0 +1,158 @@
+package io.exocom.relay;
+
+import io.exocom.protocol.Frame;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Runs the handler of each delivered command or event, then acks it (after the handler finished and ExoCom
+ * answered the handler's sends) or nacks it (the handler failed, or none exists). A delivery whose id was handled
+ * recently, or is being handled right now, is not handled twice.
+ */
+final class Dispatcher {
+    private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
+
+    private final Handlers handlers;
+    private final HandledIds handled;
+    private final ExecutorService pool;
+    private final Outbox outbox;
+    private final String who;
+    /** Deliveries being handled: message id to whether the handling succeeded. */
+    private final Map<String, CompletableFuture<Boolean>> inProgress = new ConcurrentHashMap<>();
+    private volatile boolean taking = true;
+    private int running;
+
+    Dispatcher(Handlers handlers, HandledIds handled, ExecutorService pool, Outbox outbox, String who) {
+        this.handlers = handlers;
+        this.handled = handled;
+        this.pool = pool;
+        this.outbox = outbox;
+        this.who = who;
+    }
+
+    boolean wasHandled(String id) {
+        return handled.contains(id);
+    }
+
+    void remember(String id) {
+        handled.add(id);
+    }
+
+    boolean hasHandler(String name) {
+        return handlers.get(name) != null;
+    }
+
+    /** Handles one delivery that arrived on {@code channel}. Called on the socket's thread: does not block. */
+    void deliver(Channel channel, Message message) {
+        String id = message.id();
+        if (!taking) {
+            nack(channel, id, who + " is shutting down");
+            return;
+        }
+        if (handled.contains(id)) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: \"{1}\" {2} was handled already; acknowledging it again",
+                    who, message.name(), id);
+            ack(channel, id);
+            return;
+        }
+        AsyncHandler handler = handlers.get(message.name());
+        if (handler == null) {
+            String reason = who + " has no handler for \"" + message.name() + "\"";
+            LOG.log(System.Logger.Level.WARNING, reason + " (message " + id + "): rejecting it");
+            nack(channel, id, reason);
+            return;
+        }
+        CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+        CompletableFuture<Boolean> earlier = inProgress.putIfAbsent(id, outcome);
+        if (earlier != null) {
+            // Delivered again while still being handled here: answer when the first handling ends.
+            earlier.thenAccept(ok -> {
+                if (ok) {
+                    ack(channel, id);
+                } else {
+                    nack(channel, id, "handling failed");
+                }
+            });
+            return;
+        }
+        synchronized (this) {
+            running++;
+        }
+        try {
+            pool.execute(() -> run(handler, message, channel, outcome));
+        } catch (RejectedExecutionException e) {
+            inProgress.remove(id);
+            nack(channel, id, who + " is shutting down");
+            finished();
+        }
+    }
+
+    private void run(AsyncHandler handler, Message message, Channel channel, CompletableFuture<Boolean> outcome) {
+        RelayContext context = new RelayContext(message, outbox);
+        CompletionStage<?> stage;
+        try {
+            stage = handler.handle(message, context);
+            if (stage == null) {
+                stage = CompletableFuture.completedFuture(null);
+            }
+        } catch (Throwable error) {
+            stage = CompletableFuture.failedFuture(error);
+        }
+        stage.handle((ignored, error) -> error)
+                .thenCompose(error -> context.allSendsAnswered().thenApply(ignored -> error))
+                .thenAccept(error -> {
+                    String id = message.id();
+                    if (error == null) {
+                        handled.add(id);
+                        ack(channel, id);
+                    } else {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        String reason = "the handler for \"" + message.name() + "\" failed: " + cause;
+                        LOG.log(System.Logger.Level.WARNING, who + ": " + reason + " (message " + id + ", attempt "
+                                + message.attempt() + "); ExoCom will deliver it again", cause);
+                        nack(channel, id, reason);
+                        outbox.reportError(new ExoRelayException(who + ": " + reason, cause));
+                    }
+                    inProgress.remove(id);
+                    outcome.complete(error == null);
+                    finished();
+                });
+    }
+
+    private synchronized void finished() {
+        running--;
+        notifyAll();
+    }
+
+    void ack(Channel channel, String id) {
+        outbox.acknowledge(channel, new Frame.Ack(id));
+    }
+
+    private void nack(Channel channel, String id, String reason) {
+        outbox.acknowledge(channel, new Frame.Nack(id, true, reason));
+    }
+
+    /** From now on, deliveries are handed back to ExoCom (nack with requeue) for other instances to take. */
+    void stopTaking() {
+        taking = false;
+    }
+
+    /** Waits until no handler runs, or the deadline (System.nanoTime) passed; true when none runs. */
+    synchronized boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+        while (running > 0) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+}

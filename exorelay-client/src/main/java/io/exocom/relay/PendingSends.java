@@ -1,0 +1,100 @@
+package io.exocom.relay;
+
+import io.exocom.protocol.Envelope;
+import io.exocom.protocol.Frame;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Sends that ExoCom has not answered yet, in the order they were made, keyed by message id. They survive a lost
+ * connection and are sent again, with the same id, after the relay registered anew (ExoCom de-duplicates by id).
+ */
+final class PendingSends {
+
+    /** One unanswered send: the encoded frame, to send it again, and the caller's stage. */
+    record Pending(Envelope envelope, String frame, CompletableFuture<Accepted> result) {
+    }
+
+    private final Map<String, Pending> byId = new LinkedHashMap<>();
+    private final Executor callbacks;
+
+    PendingSends(Executor callbacks) {
+        this.callbacks = callbacks;
+    }
+
+    synchronized void add(Pending pending) {
+        byId.put(pending.envelope().id(), pending);
+    }
+
+    synchronized int size() {
+        return byId.size();
+    }
+
+    synchronized boolean isEmpty() {
+        return byId.isEmpty();
+    }
+
+    /** All unanswered sends, oldest first. */
+    synchronized List<Pending> snapshot() {
+        return new ArrayList<>(byId.values());
+    }
+
+    /** ExoCom accepted a send; false when no send with that id waits (an answer to a re-sent duplicate). */
+    boolean accepted(Frame.Accepted accepted) {
+        Pending pending;
+        synchronized (this) {
+            pending = byId.remove(accepted.id());
+            notifyAll();
+        }
+        if (pending == null) {
+            return false;
+        }
+        pending.result().completeAsync(() -> new Accepted(accepted.id(), accepted.timestamp()), callbacks);
+        return true;
+    }
+
+    /** ExoCom rejected a send; false when no send with that id waits. */
+    boolean rejected(Frame.Rejected rejected) {
+        Pending pending;
+        synchronized (this) {
+            pending = rejected.id() == null ? null : byId.remove(rejected.id());
+            notifyAll();
+        }
+        if (pending == null) {
+            return false;
+        }
+        ExoComRejectedException error = new ExoComRejectedException(rejected.code(), rejected.message(), rejected.id());
+        callbacks.execute(() -> pending.result().completeExceptionally(error));
+        return true;
+    }
+
+    /** Fails every unanswered send, e.g. at close. */
+    void failAll(RuntimeException error) {
+        List<Pending> all;
+        synchronized (this) {
+            all = new ArrayList<>(byId.values());
+            byId.clear();
+            notifyAll();
+        }
+        for (Pending pending : all) {
+            pending.result().completeExceptionally(error);
+        }
+    }
+
+    /** Waits until every send was answered, or the deadline (System.nanoTime) passed; true when none waits. */
+    synchronized boolean awaitEmpty(long deadlineNanos) throws InterruptedException {
+        while (!byId.isEmpty()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+}
