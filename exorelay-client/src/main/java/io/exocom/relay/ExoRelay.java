@@ -128,6 +128,13 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         }
     }
 
+    /** False once {@link #close()} began: the relay then takes no more deliveries. */
+    public boolean isOpen() {
+        synchronized (lock) {
+            return state == State.NEW || state == State.STARTED;
+        }
+    }
+
     // ------------------------------------------------------------------ handlers and listeners
 
     @Override
@@ -200,6 +207,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             }
             boolean wasStarted = state == State.STARTED;
             state = State.CLOSING;
+            dispatcher.stopTaking();
             if (!wasStarted) {
                 state = State.CLOSED;
             }

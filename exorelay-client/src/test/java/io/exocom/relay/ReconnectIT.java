@@ -1,0 +1,83 @@
+package io.exocom.relay;
+
+import io.exocom.relay.testing.ExoComProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Losing ExoCom: buffering, reconnecting, flushing, and the bound of the buffer. */
+class ReconnectIT {
+    static ExoComProcess exocom;
+
+    @BeforeAll
+    static void start() {
+        exocom = ExoComProcess.start(Await.routes());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (exocom != null) {
+            exocom.close();
+        }
+    }
+
+    @Test
+    void sendsMadeWhileExoComIsDownAreDeliveredOnceItIsBack() {
+        AtomicInteger online = new AtomicInteger();
+        List<String> offline = new CopyOnWriteArrayList<>();
+        try (ExoRelay worker = exocom.relay("worker").build()
+                .on("echo.say", (message, context) -> context.reply("echo.said", message.payload()));
+             ExoRelay web = exocom.relay("web").build()) {
+            web.onOnline(online::incrementAndGet).onOffline(offline::add);
+            Await.result(worker.start());
+            Await.result(web.start());
+            assertEquals("before", Await.result(web.request("echo.say", "before")).payload().asText());
+
+            exocom.kill();
+            Await.until("web noticed ExoCom is gone", () -> !offline.isEmpty() && !web.isOnline());
+            CompletionStage<Reply> asked = web.request("echo.say", "while down", Duration.ofSeconds(30));
+            CompletionStage<Accepted> told = web.send("echo.say", "also while down");
+            assertFalse(told.toCompletableFuture().isDone(), "nobody can accept it while ExoCom is down");
+
+            exocom.restart();
+            Await.result(told);
+            Reply reply = Await.result(asked);
+            assertEquals("echo.said", reply.outcome());
+            assertEquals("while down", reply.payload().asText());
+            Await.until("the online listener heard the reconnect", () -> online.get() == 2);
+            assertTrue(web.isOnline() && worker.isOnline());
+        }
+    }
+
+    @Test
+    void beyondItsBoundTheBufferRefusesSendsAtOnceWithAClearError() throws Exception {
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        int nothingListens = ExoComProcess.freePort();
+        ExoRelay web = ExoRelay.builder().service("web").instance("web-unplugged").port(nothingListens)
+                .maxBufferedSends(2).reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(200)).build();
+        web.onError(errors::add);
+        web.start();
+        CompletionStage<Accepted> first = web.send("echo.say", 1);
+        CompletionStage<Accepted> second = web.send("echo.say", 2);
+        RelayBufferFullException full = Await.failure(web.send("echo.say", 3), RelayBufferFullException.class);
+        assertTrue(full.getMessage().contains("unreachable") && full.getMessage().contains("2"), full.getMessage());
+        Await.until("the error listener heard that ExoCom is unreachable", () -> !errors.isEmpty());
+        assertTrue(errors.get(0).getMessage().contains("cannot reach ExoCom"), errors.get(0).getMessage());
+
+        web.close();
+        Await.failure(first, RelayClosedException.class);
+        Await.failure(second, RelayClosedException.class);
+        Await.failure(web.send("echo.say", 4), RelayClosedException.class);
+    }
+}
