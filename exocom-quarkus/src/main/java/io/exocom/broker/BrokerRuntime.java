@@ -19,7 +19,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import io.quarkus.vertx.http.HttpServerStart;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -87,10 +86,6 @@ public class BrokerRuntime {
         }
     }
 
-    void listening(@Observes HttpServerStart start) {
-        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", start.options().getPort());
-    }
-
     void start(@Observes StartupEvent event) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "exocom-housekeeping");
@@ -104,6 +99,7 @@ public class BrokerRuntime {
             housekeeping.scheduleWithFixedDelay(watcher, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         }
         registerBrokerGauges();
+        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port());
         if (routing.isDevelopment()) {
             LOG.warn("DEVELOPMENT MODE: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
                     + "message and receivers are whoever declares them; never run this way in production");
@@ -113,6 +109,14 @@ public class BrokerRuntime {
         }
         LOG.infof("store: %s", store.description());
         LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get() : "off");
+    }
+
+    /** The configured port; in tests Quarkus picks its own and says so in its "Listening on" line. */
+    private static int port() {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String key = io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.TEST
+                ? "quarkus.http.test-port" : "quarkus.http.port";
+        return config.getOptionalValue(key, Integer.class).orElse(io.exocom.protocol.Limits.DEFAULT_PORT);
     }
 
     void stop(@Observes ShutdownEvent event) {
