@@ -184,6 +184,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         synchronized (lock) {
             if (state == State.NEW) {
                 state = State.STARTED;
+                timer.prestartAllCoreThreads(); // keeps the JVM alive while the relay runs
                 LOG.log(System.Logger.Level.INFO, "{0}: connecting to ExoCom at {1}", who, config.uri());
                 connect();
             } else if (state != State.STARTED) {
@@ -359,7 +360,10 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                                 return;
                             }
                         }
-                        channel.abort("ExoCom did not answer the registration within " + config.connectTimeout());
+                        String reason = "ExoCom at " + config.uri() + " did not answer the registration within "
+                                + config.connectTimeout().toMillis() + " ms";
+                        reportOutage(new ExoRelayException(who + ": " + reason));
+                        channel.abort(reason);
                     }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 });
     }
