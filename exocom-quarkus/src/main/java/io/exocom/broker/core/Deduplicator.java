@@ -47,8 +47,9 @@ final class Deduplicator {
             size.incrementAndGet();
         }
         byAge.add(fresh);
-        if (size.get() > maxEntries) {
-            evictOldest();
+        // entries forgotten after a rejection are still queued by age: skip past them until under the bound
+        while (size.get() > maxEntries && evictOldest()) {
+            // keep evicting
         }
         return 0;
     }
@@ -69,11 +70,16 @@ final class Deduplicator {
         }
     }
 
-    private void evictOldest() {
+    /** @return false when nothing was left to evict */
+    private boolean evictOldest() {
         Remembered oldest = byAge.poll();
-        if (oldest != null && seen.remove(oldest.key(), oldest)) {
+        if (oldest == null) {
+            return false;
+        }
+        if (seen.remove(oldest.key(), oldest)) {
             size.decrementAndGet();
         }
+        return true;
     }
 
     int size() {

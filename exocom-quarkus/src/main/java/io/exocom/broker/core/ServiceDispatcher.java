@@ -274,6 +274,11 @@ public final class ServiceDispatcher {
         return new Snapshot(service, pending.size(), inFlight, views);
     }
 
+    /** The registered instance with this id, or null; for tests of the core. */
+    synchronized Instance instanceForTest(String id) {
+        return instancesById.get(id);
+    }
+
     public synchronized int queued() {
         return pending.size();
     }
