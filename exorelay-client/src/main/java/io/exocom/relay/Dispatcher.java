@@ -25,6 +25,8 @@ final class Dispatcher {
     private final String who;
     /** Deliveries being handled: message id to whether the handling succeeded. */
     private final Map<String, CompletableFuture<Boolean>> inProgress = new ConcurrentHashMap<>();
+    /** The connection each running handling's delivery came on. */
+    private final Map<CompletableFuture<Boolean>, Channel> handledOn = new ConcurrentHashMap<>();
     private volatile boolean taking = true;
     private int running;
 
@@ -71,16 +73,19 @@ final class Dispatcher {
         CompletableFuture<Boolean> outcome = new CompletableFuture<>();
         CompletableFuture<Boolean> earlier = inProgress.putIfAbsent(id, outcome);
         if (earlier != null) {
-            // Delivered again while still being handled here: answer when the first handling ends.
-            earlier.thenAccept(ok -> {
+            // Delivered again while still being handled here: ack when the first handling succeeds. When it
+            // failed, its nack answers for this copy too, unless that nack went to an earlier, lost connection.
+            CompletableFuture<Boolean> first = earlier;
+            first.thenAccept(ok -> {
                 if (ok) {
                     ack(channel, id);
-                } else {
+                } else if (channel != handledOn.get(first)) {
                     nack(channel, id, "handling failed");
                 }
             });
             return;
         }
+        handledOn.put(outcome, channel);
         synchronized (this) {
             running++;
         }
@@ -88,6 +93,7 @@ final class Dispatcher {
             pool.execute(() -> run(handler, message, channel, outcome));
         } catch (RejectedExecutionException e) {
             inProgress.remove(id);
+            handledOn.remove(outcome);
             nack(channel, id, who + " is shutting down");
             finished();
         }
@@ -108,10 +114,13 @@ final class Dispatcher {
                 .thenCompose(error -> context.allSendsAnswered().thenApply(ignored -> error))
                 .thenAccept(error -> {
                     String id = message.id();
+                    // Forget the running handling before answering ExoCom: its redelivery may arrive at once.
                     if (error == null) {
                         handled.add(id);
+                        inProgress.remove(id);
                         ack(channel, id);
                     } else {
+                        inProgress.remove(id);
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
                         String reason = "the handler for \"" + message.name() + "\" failed: " + cause;
@@ -120,8 +129,8 @@ final class Dispatcher {
                         nack(channel, id, reason);
                         outbox.reportError(new ExoRelayException(who + ": " + reason, cause));
                     }
-                    inProgress.remove(id);
                     outcome.complete(error == null);
+                    handledOn.remove(outcome);
                     finished();
                 });
     }
