@@ -8,17 +8,21 @@ import io.exocom.broker.core.ServiceDispatcher;
 import io.exocom.broker.observe.TrafficObserver;
 import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
+import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
 import io.exocom.broker.store.memory.MemoryMessageStore;
 import io.exocom.protocol.FrameCodec;
+import io.exocom.protocol.Limits;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -101,11 +105,11 @@ public class BrokerRuntime {
         registerBrokerGauges();
         LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port());
         if (routing.isDevelopment()) {
-            LOG.warn("DEVELOPMENT MODE: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
+            LOG.warn("mode: DEVELOPMENT: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
                     + "message and receivers are whoever declares them; never run this way in production");
         } else {
-            LOG.infof("routes: %s (%d services, reloaded on change)", routing.source(),
-                    ((io.exocom.broker.routing.StaticRouting) routing.get()).table().size());
+            LOG.infof("mode: routes from %s (%d services, reloaded on change)", routing.source(),
+                    ((StaticRouting) routing.get()).table().size());
         }
         LOG.infof("store: %s", store.description());
         LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get() : "off");
@@ -113,10 +117,8 @@ public class BrokerRuntime {
 
     /** The configured port; in tests Quarkus picks its own and says so in its "Listening on" line. */
     private static int port() {
-        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        String key = io.quarkus.runtime.LaunchMode.current() == io.quarkus.runtime.LaunchMode.TEST
-                ? "quarkus.http.test-port" : "quarkus.http.port";
-        return config.getOptionalValue(key, Integer.class).orElse(io.exocom.protocol.Limits.DEFAULT_PORT);
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(Limits.DEFAULT_PORT);
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -118,7 +118,7 @@ class BrokerProcessIT {
         assertTrue(routes.contains("\"service\":\"web\""), routes);
         String output = Files.readString(log);
         assertTrue(output.contains("listening on port " + port), output);
-        assertTrue(output.contains("routes: " + RESOURCES.resolve("exoservices.yaml")), output);
+        assertTrue(output.contains("mode: routes from " + RESOURCES.resolve("exoservices.yaml")), output);
         assertTrue(output.contains("store: memory"), output);
     }
 }
