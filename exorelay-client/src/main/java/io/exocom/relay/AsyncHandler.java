@@ -8,5 +8,11 @@ import java.util.concurrent.CompletionStage;
  */
 @FunctionalInterface
 public interface AsyncHandler {
+    /**
+     * @param message the delivered message
+     * @param context replies to it, and sends with its originId
+     * @return completes when the message is handled (null counts as handled at once)
+     * @throws Exception to have the message nacked and delivered again
+     */
     CompletionStage<?> handle(Message message, Context context) throws Exception;
 }

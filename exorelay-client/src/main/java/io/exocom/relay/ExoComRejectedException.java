@@ -11,6 +11,11 @@ public class ExoComRejectedException extends ExoRelayException {
     private final ErrorCode code;
     private final String messageId;
 
+    /**
+     * @param code      ExoCom's code
+     * @param sentence  ExoCom's sentence, naming the service and message involved
+     * @param messageId the id of the refused message, or null
+     */
     public ExoComRejectedException(ErrorCode code, String sentence, String messageId) {
         super(sentence == null ? "ExoCom rejected the message: " + code : sentence);
         this.code = code;

@@ -107,6 +107,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         return new Builder();
     }
 
+    /** The configuration this relay was built with. */
     public ExoRelayConfig config() {
         return config;
     }

@@ -12,5 +12,10 @@ package io.exocom.relay;
  */
 @FunctionalInterface
 public interface Handler {
+    /**
+     * @param message the delivered message
+     * @param context replies to it, and sends with its originId
+     * @throws Exception to have the message nacked and delivered again
+     */
     void handle(Message message, Context context) throws Exception;
 }
