@@ -80,4 +80,43 @@ class ReconnectIT {
         Await.failure(second, RelayClosedException.class);
         Await.failure(web.send("echo.say", 4), RelayClosedException.class);
     }
+
+    @Test
+    void aReplyThatArrivesWhileTheAskerIsCutOffReachesItAfterItReconnects() throws Exception {
+        java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Accepted> replied = new java.util.concurrent.CompletableFuture<>();
+        List<String> offline = new CopyOnWriteArrayList<>();
+        try (TcpProxy proxy = new TcpProxy(exocom.port());
+             ExoRelay worker = exocom.relay("worker").build().on("job.slow", (message, context) -> {
+                 taken.countDown();
+                 assertTrue(release.await(20, java.util.concurrent.TimeUnit.SECONDS));
+                 context.reply("job.done", "worth the wait").whenComplete((accepted, error) -> {
+                     if (error != null) {
+                         replied.completeExceptionally(error);
+                     } else {
+                         replied.complete(accepted);
+                     }
+                 });
+             });
+             ExoRelay web = exocom.relay("web").port(proxy.port()).build()) {
+            web.onOffline(offline::add);
+            Await.result(worker.start());
+            Await.result(web.start());
+            CompletionStage<Reply> asked = web.request("job.slow", null, Duration.ofSeconds(30));
+            assertTrue(taken.await(20, java.util.concurrent.TimeUnit.SECONDS), "the worker took the command");
+
+            proxy.refuse(true);
+            proxy.cut();
+            Await.until("web noticed it is cut off", () -> !offline.isEmpty() && !web.isOnline());
+            release.countDown();
+            Await.result(replied);   // ExoCom accepted the reply while no instance of web was connected
+            assertFalse(asked.toCompletableFuture().isDone());
+
+            proxy.refuse(false);
+            Reply reply = Await.result(asked);
+            assertEquals("job.done", reply.outcome());
+            assertEquals("worth the wait", reply.payload().asText());
+        }
+    }
 }
