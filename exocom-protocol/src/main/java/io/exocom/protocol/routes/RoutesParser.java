@@ -148,7 +148,8 @@ public final class RoutesParser {
             Node specNode = child(root, "spec");
             String specPath = join(path, "spec");
             String service = name;
-            Node serviceNode = child(root, "metadata");
+            Node nameNode = child(metadata, "name");
+            Node serviceNode = nameNode;
             Set<String> sends = Set.of();
             Set<String> receives = Set.of();
             if (specNode != null && !isNull(specNode)) {
@@ -161,7 +162,7 @@ public final class RoutesParser {
                 sends = names(child(spec, "sends"), specPath + ".sends");
                 receives = names(child(spec, "receives"), specPath + ".receives");
             }
-            checkServiceName(serviceNode, serviceNode == child(root, "metadata") ? join(path, "metadata.name")
+            checkServiceName(serviceNode, serviceNode == nameNode ? join(path, "metadata.name")
                     : specPath + ".serviceName", service);
             into.add(new ServiceRoutes(service, sends, receives, where(serviceNode)));
         }
@@ -203,6 +204,23 @@ public final class RoutesParser {
             }
         }
 
+        /**
+         * SnakeYAML enforces {@code allowDuplicateKeys(false)} only when constructing objects, and this reader works
+         * on the composed node tree, so every map read is checked here.
+         */
+        private void rejectDuplicateKeys(MappingNode node, String path) throws RoutesException {
+            java.util.Map<String, Node> seen = new java.util.HashMap<>();
+            for (NodeTuple entry : node.getValue()) {
+                if (entry.getKeyNode() instanceof ScalarNode key) {
+                    Node earlier = seen.putIfAbsent(key.getValue(), key);
+                    if (earlier != null) {
+                        throw error(key, join(path, key.getValue()), "duplicate key \"" + key.getValue()
+                                + "\": first given on line " + line(earlier));
+                    }
+                }
+            }
+        }
+
         private String requiredScalar(MappingNode node, String key, String path) throws RoutesException {
             Node value = child(node, key);
             if (value == null || isNull(value)) {
@@ -222,6 +240,7 @@ public final class RoutesParser {
 
         private MappingNode mapping(Node node, String path) throws RoutesException {
             if (node instanceof MappingNode mapping) {
+                rejectDuplicateKeys(mapping, path);
                 return mapping;
             }
             throw error(node, path, "expected a map (key: value lines), found " + describe(node));
