@@ -2,10 +2,10 @@ package io.exocom.protocol.routes;
 
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * What one service may send and receive (PROTOCOL.md §4). Sets are sorted, so that views and logs are stable.
+ * What one service may send and receive (PROTOCOL.md §4). The sets are for look-ups; {@link #sortedSends()} and
+ * {@link #sortedReceives()} give stable orders for views and logs.
  *
  * @param service  the service name that its relays register with
  * @param sends    message names it may send: commands, events and reply outcomes
@@ -15,8 +15,8 @@ import java.util.TreeSet;
 public record ServiceRoutes(String service, Set<String> sends, Set<String> receives, String source) {
     public ServiceRoutes {
         Objects.requireNonNull(service, "service");
-        sends = Set.copyOf(new TreeSet<>(sends));
-        receives = Set.copyOf(new TreeSet<>(receives));
+        sends = Set.copyOf(sends);
+        receives = Set.copyOf(receives);
         source = source == null ? "" : source;
     }
 
