@@ -1,0 +1,532 @@
+package io.exocom.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The benchmark harness: ExoCom (JVM mode, and native mode when a native executable was built) and nats-server,
+ * both started here on 127.0.0.1, driven with the same scenarios and payloads. Prints a table of ExoCom, NATS and
+ * their ratio, and writes the figures with the machine's facts as JSON.
+ *
+ * <pre>
+ * Bench [--quick | --full | --smoke] [--root DIR] [--out DIR] [--nats PATH] [--broker-opts "JVM OPTIONS"]
+ *       [--systems exocom-raw,exocom-relay,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
+ * </pre>
+ */
+public final class Bench {
+    static final String RAW = "exocom-raw";
+    static final String RELAY = "exocom-relay";
+    static final String NATIVE = "exocom-native-raw";
+    static final String NATS = "nats";
+    static final List<String> ALL_SCENARIOS = List.of("round-trip", "throughput", "fan-out", "scale", "start");
+
+    /** How long and how often: quick for repeated runs, full for the published figures, smoke for the build. */
+    record Mode(String name, int rtWarmup, int rtMeasured, double warmupSeconds, double measureSeconds,
+                int scaleConnections, int startRepeats) {
+        static Mode of(String name) {
+            return switch (name) {
+                case "full" -> new Mode("full", 5_000, 20_000, 3, 10, 2_000, 3);
+                case "smoke" -> new Mode("smoke", 20, 100, 0.2, 0.8, 20, 1);
+                default -> new Mode("quick", 500, 2_000, 0.5, 2, 2_000, 1);
+            };
+        }
+    }
+
+    /** Held so that its level stays set. */
+    private static final java.util.logging.Logger RELAY_LOG = java.util.logging.Logger.getLogger("io.exocom.relay");
+
+    static final Map<String, String> PAYLOADS = new LinkedHashMap<>();
+
+    static {
+        PAYLOADS.put("100 B", "x".repeat(100));
+        PAYLOADS.put("10 KB", "x".repeat(10_240));
+    }
+
+    static final int IN_FLIGHT = 32;
+    static final int RESPONDERS = 2;
+    static final int RECEIVERS = 3;
+    static final int FAN_OUT_WINDOW = 1_000;
+
+    private final Mode mode;
+    private final Path root;
+    private final Path out;
+    private final String natsExecutable;
+    private final List<String> brokerOpts;
+    private final Set<String> systems;
+    private final Set<String> scenarios;
+    private final List<Result> results = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    Bench(Mode mode, Path root, Path out, String natsExecutable, List<String> brokerOpts, Set<String> systems,
+          Set<String> scenarios) {
+        this.mode = mode;
+        this.root = root;
+        this.out = out;
+        this.natsExecutable = natsExecutable;
+        this.brokerOpts = brokerOpts;
+        this.systems = systems;
+        this.scenarios = scenarios;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String modeName = "quick";
+        Path root = Path.of(".").toAbsolutePath().normalize();
+        Path out = null;
+        String nats = null;
+        String brokerOpts = System.getenv().getOrDefault("EXOCOM_BENCH_BROKER_OPTS", "");
+        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RELAY, NATIVE, NATS));
+        Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> modeName = "quick";
+                case "--full" -> modeName = "full";
+                case "--smoke" -> modeName = "smoke";
+                case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
+                case "--out" -> out = Path.of(args[++i]);
+                case "--nats" -> nats = args[++i];
+                case "--broker-opts" -> brokerOpts = args[++i];
+                case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                case "-h", "--help" -> {
+                    System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
+                            + "[--broker-opts \"JVM OPTIONS\"]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (out == null) {
+            out = root.resolve("exocom-bench/results");
+        }
+        if (nats == null) {
+            nats = findOnPath("nats-server");
+        }
+        // the relays log every connect and close at INFO; the harness prints its own progress
+        RELAY_LOG.setLevel(java.util.logging.Level.WARNING);
+        List<String> opts = brokerOpts.isBlank() ? List.of() : Arrays.asList(brokerOpts.trim().split("\\s+"));
+        Bench bench = new Bench(Mode.of(modeName), root, out, nats, opts, systems, scenarios);
+        bench.run();
+        bench.report();
+    }
+
+    static String findOnPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        for (String dir : List.of("/usr/sbin", "/usr/local/sbin", "/sbin")) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return null;
+    }
+
+    Path brokerJar() {
+        return Path.of(System.getProperty("exocom.jar", root.resolve("exocom-quarkus/target/quarkus-app/quarkus-run.jar").toString()));
+    }
+
+    Path nativeRunner() {
+        File[] runners = root.resolve("exocom-quarkus/target").toFile().listFiles((dir, name) -> name.endsWith("-runner"));
+        if (runners == null) {
+            return null;
+        }
+        for (File runner : runners) {
+            if (runner.isFile() && runner.canExecute()) {
+                return runner.toPath();
+            }
+        }
+        return null;
+    }
+
+    List<String> jvmCommand() {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(brokerOpts);
+        command.addAll(List.of("-jar", brokerJar().toString()));
+        return command;
+    }
+
+    /** Broker kinds to start, by result label: exocom-jvm, exocom-native, nats. */
+    private Map<String, List<String>> brokers() {
+        Map<String, List<String>> brokers = new LinkedHashMap<>();
+        if (systems.contains(RAW) || systems.contains(RELAY)) {
+            if (!Files.isRegularFile(brokerJar())) {
+                throw new IllegalStateException("no ExoCom broker at " + brokerJar() + ": build it first "
+                        + "(./mvnw -pl exocom-quarkus -am package -DskipTests), or use exocom-bench/run");
+            }
+            brokers.put("exocom-jvm", jvmCommand());
+        }
+        if (systems.contains(NATIVE)) {
+            Path runner = nativeRunner();
+            if (runner != null) {
+                brokers.put("exocom-native", List.of(runner.toString()));
+            } else {
+                note("native mode skipped: no exocom-quarkus/target/*-runner (build it with -Dnative)");
+            }
+        }
+        if (systems.contains(NATS)) {
+            if (natsExecutable != null) {
+                brokers.put("nats", List.of(natsExecutable));
+            } else {
+                note("NATS skipped: nats-server is not installed (exocom-bench/run installs Debian's nats-server)");
+            }
+        }
+        return brokers;
+    }
+
+    private void note(String text) {
+        notes.add(text);
+        System.out.println("bench: " + text);
+    }
+
+    private ServerProcess start(String label, List<String> command, Path routes) throws IOException {
+        return label.equals("nats") ? ServerProcess.nats(command.get(0), out.resolve("logs"))
+                : ServerProcess.exocom(label, command, routes, out.resolve("logs"));
+    }
+
+    Path writeRoutes() throws IOException {
+        Path dir = Files.createTempDirectory("exocom-bench-");
+        dir.toFile().deleteOnExit();
+        StringBuilder routes = new StringBuilder("services:\n")
+                .append("  bench-client:\n    sends: [bench.ping, bench.fanout]\n")
+                .append("  bench-echo:\n    receives: [bench.ping]\n    sends: [bench.pong]\n")
+                .append("  bench-scale:\n    receives: [bench.scale]\n")
+                .append("  bench-probe:\n    sends: [bench.probe]\n");
+        for (int i = 1; i <= RECEIVERS; i++) {
+            routes.append("  bench-fan-").append(i).append(":\n    receives: [bench.fanout]\n");
+        }
+        Path file = dir.resolve("routes.yaml");
+        Files.writeString(file, routes);
+        file.toFile().deleteOnExit();
+        return file;
+    }
+
+    List<Result> results() {
+        return results;
+    }
+
+    List<String> notes() {
+        return notes;
+    }
+
+    void run() throws Exception {
+        long started = System.nanoTime();
+        facts.put("loadavg_start", loadAverage());
+        Path routes = writeRoutes();
+        Map<String, List<String>> brokers = brokers();
+        System.out.printf("bench: %s mode; brokers %s; %d cores; load average %s%n", mode.name(), brokers.keySet(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+
+        // (5) start and (4) scale: each on a freshly started broker
+        for (Map.Entry<String, List<String>> broker : brokers.entrySet()) {
+            if (scenarios.contains("start")) {
+                for (int r = 0; r < mode.startRepeats(); r++) {
+                    Result result = new Result("start", "-", broker.getKey());
+                    try (ServerProcess server = start(broker.getKey(), broker.getValue(), routes)) {
+                        Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
+                        result.put("first connection ms", server.startMillis()).put("idle RSS MiB", server.rssMiB());
+                    } catch (Exception e) {
+                        result.failure = e.toString();
+                    }
+                    record(result);
+                }
+            }
+            if (scenarios.contains("scale")) {
+                Result result;
+                try (ServerProcess server = start(broker.getKey(), broker.getValue(), routes)) {
+                    Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
+                    Scenarios.Connector connector = broker.getKey().equals("nats") ? Scenarios.natsConnector(server.port)
+                            : Scenarios.exocomConnector(server.port);
+                    result = Scenarios.scale(server, connector, mode.scaleConnections(), 8);
+                } catch (Exception e) {
+                    result = new Result("scale", "-", broker.getKey());
+                    result.failure = e.toString();
+                }
+                record(result);
+            }
+        }
+
+        // (1)-(3) traffic: all brokers up at once, scenarios interleaved across systems so that load from other
+        // work on the machine falls on all of them alike
+        List<String> traffic = ALL_SCENARIOS.stream().filter(s -> !s.equals("scale") && !s.equals("start"))
+                .filter(scenarios::contains).toList();
+        if (!traffic.isEmpty()) {
+            Map<String, ServerProcess> servers = new LinkedHashMap<>();
+            try {
+                for (Map.Entry<String, List<String>> broker : brokers.entrySet()) {
+                    servers.put(broker.getKey(), start(broker.getKey(), broker.getValue(), routes));
+                }
+                List<Driver> drivers = new ArrayList<>();
+                if (servers.containsKey("exocom-jvm") && systems.contains(RAW)) {
+                    drivers.add(new ExoComRaw(RAW, servers.get("exocom-jvm").port));
+                }
+                if (servers.containsKey("exocom-jvm") && systems.contains(RELAY)) {
+                    drivers.add(new ExoComRelay(servers.get("exocom-jvm").port));
+                }
+                if (servers.containsKey("exocom-native")) {
+                    drivers.add(new ExoComRaw(NATIVE, servers.get("exocom-native").port));
+                }
+                if (servers.containsKey("nats")) {
+                    drivers.add(new NatsDriver(servers.get("nats").port));
+                }
+                for (String scenario : traffic) {
+                    for (Map.Entry<String, String> payload : PAYLOADS.entrySet()) {
+                        for (Driver driver : drivers) {
+                            record(runTraffic(scenario, driver, payload.getKey(), payload.getValue()));
+                        }
+                    }
+                }
+                for (ServerProcess server : servers.values()) {
+                    facts.put("rss_after_traffic_MiB_" + server.label, round(server.rssMiB()));
+                }
+            } finally {
+                servers.values().forEach(ServerProcess::close);
+            }
+        }
+        facts.put("loadavg_end", loadAverage());
+        facts.put("duration_s", round((System.nanoTime() - started) / 1e9));
+    }
+
+    private Result runTraffic(String scenario, Driver driver, String payloadName, String payload) {
+        try {
+            return switch (scenario) {
+                case "round-trip" -> Scenarios.roundTrip(driver, payloadName, payload, mode.rtWarmup(), mode.rtMeasured());
+                case "throughput" -> Scenarios.throughput(driver, payloadName, payload, IN_FLIGHT, RESPONDERS,
+                        mode.warmupSeconds(), mode.measureSeconds());
+                case "fan-out" -> Scenarios.fanOut(driver, payloadName, payload, RECEIVERS, FAN_OUT_WINDOW,
+                        mode.warmupSeconds(), mode.measureSeconds());
+                default -> throw new IllegalArgumentException(scenario);
+            };
+        } catch (Exception e) {
+            Result failed = new Result(scenario, payloadName, driver.label());
+            failed.failure = e.toString();
+            return failed;
+        }
+    }
+
+    private void record(Result result) {
+        results.add(result);
+        System.out.printf("bench: %-10s %-6s %-18s %s%n", result.scenario, result.payload, result.system,
+                result.failure != null ? "FAILED: " + result.failure : result.figures.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + format(e.getValue())).collect(Collectors.joining(" ")));
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private final Map<String, Object> facts = new LinkedHashMap<>();
+
+    static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    static String format(double value) {
+        if (Double.isNaN(value)) {
+            return "n/a";
+        }
+        if (Math.abs(value) >= 100) {
+            return String.format(Locale.ROOT, "%,.0f", value);
+        }
+        if (Math.abs(value) >= 10) {
+            return String.format(Locale.ROOT, "%.1f", value);
+        }
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    /** Which table column a result belongs to: start and scale are per broker, the others per client. */
+    static String column(Result result) {
+        return switch (result.system) {
+            case "exocom-jvm" -> RAW;
+            case "exocom-native" -> NATIVE;
+            default -> result.system;
+        };
+    }
+
+    /** For the figures where lower is better, a ratio above 1 means ExoCom is behind. */
+    static boolean lowerIsBetter(String figure) {
+        return figure.contains("µs") || figure.contains("ms") || figure.contains("RSS") || figure.contains("KiB");
+    }
+
+    /** Medians over repeated runs (start) and one value otherwise, per scenario/payload/figure/column. */
+    Map<String, Map<String, Double>> table() {
+        Map<String, Map<String, List<Double>>> all = new LinkedHashMap<>();
+        for (Result result : results) {
+            if (result.failure != null) {
+                continue;
+            }
+            for (Map.Entry<String, Double> figure : result.figures.entrySet()) {
+                if (figure.getKey().equals("count") || figure.getKey().equals("sent") || figure.getKey().equals("connections")
+                        || figure.getKey().startsWith("p90") || figure.getKey().equals("RSS before MiB")) {
+                    continue;
+                }
+                String row = result.scenario + " | " + result.payload + " | " + figure.getKey();
+                all.computeIfAbsent(row, r -> new LinkedHashMap<>())
+                        .computeIfAbsent(column(result), c -> new ArrayList<>()).add(figure.getValue());
+            }
+        }
+        Map<String, Map<String, Double>> table = new LinkedHashMap<>();
+        all.forEach((row, columns) -> {
+            Map<String, Double> cells = new LinkedHashMap<>();
+            columns.forEach((column, values) -> {
+                List<Double> sorted = values.stream().sorted().toList();
+                cells.put(column, sorted.get(sorted.size() / 2));
+            });
+            table.put(row, cells);
+        });
+        return table;
+    }
+
+    String markdown() {
+        List<String> columns = new ArrayList<>();
+        for (String system : List.of(RAW, RELAY, NATIVE, NATS)) {
+            if (results.stream().anyMatch(r -> column(r).equals(system))) {
+                columns.add(system);
+            }
+        }
+        boolean withNats = columns.contains(NATS);
+        List<String> ratioOf = columns.stream().filter(c -> !c.equals(NATS)).toList();
+        StringBuilder md = new StringBuilder("| scenario | payload | figure | ");
+        md.append(String.join(" | ", columns));
+        if (withNats) {
+            ratioOf.forEach(c -> md.append(" | ").append(c.replace("exocom-", "")).append(" ÷ nats"));
+        }
+        md.append(" |\n|---|---|---|");
+        md.append("---:|".repeat(columns.size() + (withNats ? ratioOf.size() : 0))).append('\n');
+        table().forEach((row, cells) -> {
+            md.append("| ").append(row).append(" | ");
+            md.append(columns.stream().map(c -> cells.containsKey(c) ? format(cells.get(c)) : "–")
+                    .collect(Collectors.joining(" | ")));
+            if (withNats) {
+                Double nats = cells.get(NATS);
+                for (String c : ratioOf) {
+                    Double value = cells.get(c);
+                    md.append(" | ").append(value == null || nats == null || nats == 0 ? "–"
+                            : String.format(Locale.ROOT, "%.2f×", value / nats));
+                }
+            }
+            md.append(" |\n");
+        });
+        return md.toString();
+    }
+
+    Map<String, Object> machineFacts() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("cpu", firstMatch(Path.of("/proc/cpuinfo"), "model name"));
+        m.put("memory", firstMatch(Path.of("/proc/meminfo"), "MemTotal"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        Properties versions = new Properties();
+        try (InputStream in = Bench.class.getResourceAsStream("/exocom-bench.properties")) {
+            if (in != null) {
+                versions.load(in);
+            }
+        } catch (IOException ignored) {
+            // versions unknown
+        }
+        m.put("exocom", versions.getProperty("exocom.version", "unknown"));
+        m.put("exocom_commit", command(root.toFile(), "git", "describe", "--always", "--dirty"));
+        m.put("broker_jvm_options", String.join(" ", brokerOpts));
+        m.put("nats_server", natsExecutable == null ? "not installed" : command(null, natsExecutable, "--version"));
+        m.put("jnats", versions.getProperty("jnats.version", "unknown"));
+        m.put("hdrhistogram", versions.getProperty("hdrhistogram.version", "unknown"));
+        m.putAll(facts);
+        return m;
+    }
+
+    static String firstMatch(Path file, String prefix) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> l.startsWith(prefix))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String command(File dir, String... command) {
+        try {
+            Process process = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0 ? output : "unknown";
+        } catch (IOException | InterruptedException e) {
+            return "unknown";
+        }
+    }
+
+    void report() throws IOException {
+        String table = markdown();
+        Map<String, Object> machine = machineFacts();
+        System.out.println();
+        System.out.println(table);
+        System.out.println("machine: " + machine);
+        notes.forEach(n -> System.out.println("note: " + n));
+
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode json = mapper.createObjectNode();
+        json.put("mode", mode.name());
+        json.put("finished", Instant.now().toString());
+        json.set("machine", mapper.valueToTree(machine));
+        ObjectNode settings = json.putObject("settings");
+        settings.set("mode", mapper.valueToTree(mode));
+        settings.put("payloads", String.join(", ", PAYLOADS.keySet()));
+        settings.put("in_flight", IN_FLIGHT);
+        settings.put("responders", RESPONDERS);
+        settings.put("receivers", RECEIVERS);
+        settings.put("fan_out_window", FAN_OUT_WINDOW);
+        ArrayNode list = json.putArray("results");
+        for (Result result : results) {
+            ObjectNode item = list.addObject();
+            item.put("scenario", result.scenario);
+            item.put("payload", result.payload);
+            item.put("system", result.system);
+            if (result.failure != null) {
+                item.put("failure", result.failure);
+            }
+            ObjectNode figures = item.putObject("figures");
+            result.figures.forEach((k, v) -> figures.put(k, round(v)));
+        }
+        json.set("notes", mapper.valueToTree(notes));
+        json.put("table_markdown", table);
+        Files.createDirectories(out);
+        String text = mapper.writeValueAsString(json) + "\n";
+        Files.writeString(out.resolve(mode.name() + ".json"), text);
+        Files.writeString(out.resolve(mode.name() + ".md"), table);
+        if (!mode.name().equals("smoke")) {
+            Files.writeString(out.resolve("latest.json"), text);
+        }
+        System.out.println("bench: results in " + out.resolve(mode.name() + ".json"));
+    }
+}

@@ -1,0 +1,60 @@
+package io.exocom.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs every scenario of the harness for about a second against the packaged broker (and against nats-server when
+ * it is installed) and checks that messages arrived. Asserts no timing: benchmarks are not tests.
+ */
+class BenchSmokeIT {
+
+    @Test
+    void everyScenarioMovesMessages() throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        String nats = Bench.findOnPath("nats-server");
+        Set<String> systems = new LinkedHashSet<>(List.of(Bench.RAW, Bench.RELAY));
+        if (nats != null) {
+            systems.add(Bench.NATS);
+        } else {
+            System.out.println("BenchSmokeIT: nats-server is not installed, so the NATS side of the harness is "
+                    + "skipped (exocom-bench/run installs it)");
+        }
+        Bench bench = new Bench(Bench.Mode.of("smoke"), root, Path.of("target/smoke-results"), nats, List.of(),
+                systems, new LinkedHashSet<>(Bench.ALL_SCENARIOS));
+        bench.run();
+        bench.report();
+
+        List<Result> results = bench.results();
+        for (String system : systems) {
+            for (String scenario : Bench.ALL_SCENARIOS) {
+                boolean perBroker = scenario.equals("scale") || scenario.equals("start");
+                if (perBroker && system.equals(Bench.RELAY)) {
+                    continue; // start and scale measure each broker once, with raw clients
+                }
+                assertTrue(results.stream().anyMatch(r -> r.scenario.equals(scenario) && Bench.column(r).equals(system)),
+                        "no " + scenario + " result for " + system);
+            }
+        }
+        for (Result result : results) {
+            String what = result.scenario + " " + result.payload + " " + result.system;
+            assertNull(result.failure, what + " failed");
+            switch (result.scenario) {
+                case "round-trip", "throughput", "fan-out" ->
+                        assertTrue(result.figures.get("count") > 0, what + ": no message arrived");
+                case "scale" -> assertTrue(result.figures.get("connections") >= 20, what + ": connections missing");
+                case "start" -> assertTrue(result.figures.get("first connection ms") > 0, what + ": never accepted");
+                default -> throw new AssertionError(result.scenario);
+            }
+        }
+        assertFalse(bench.markdown().isBlank());
+    }
+}
