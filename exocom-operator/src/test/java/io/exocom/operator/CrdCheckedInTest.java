@@ -25,6 +25,17 @@ class CrdCheckedInTest {
     }
 
     @Test
+    void theHelmChartShipsTheSameCrd() throws Exception {
+        java.nio.file.Path chart = CrdFile.checkedIn().getParent().getParent().resolve("helm/exocom/crds")
+                .resolve(CrdFile.checkedIn().getFileName());
+        if (Boolean.getBoolean("exocom.crd.update")) {
+            Files.copy(CrdFile.checkedIn(), chart, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertEquals(Files.readString(CrdFile.checkedIn()), Files.readString(chart), chart + " differs from "
+                + CrdFile.checkedIn() + ": run ./mvnw -pl exocom-operator verify -Dexocom.crd.update=true");
+    }
+
+    @Test
     void printerColumnsAreServiceSendsReceivesReadyAge() throws Exception {
         String crd = CrdFile.expected();
         int service = crd.indexOf("name: \"Service\""), sends = crd.indexOf("name: \"Sends\""),
