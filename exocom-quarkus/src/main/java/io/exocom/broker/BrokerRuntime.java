@@ -6,6 +6,7 @@ import io.exocom.broker.core.Broker;
 import io.exocom.broker.core.BrokerSettings;
 import io.exocom.broker.core.ServiceDispatcher;
 import io.exocom.broker.observe.TrafficObserver;
+import io.exocom.broker.routing.ConfigMapRoutesSource;
 import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
 import io.exocom.broker.routing.StaticRouting;
@@ -15,12 +16,14 @@ import io.exocom.protocol.FrameCodec;
 import io.exocom.protocol.Limits;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
@@ -51,11 +54,12 @@ public class BrokerRuntime {
     private final Set<String> gaugedServices = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService housekeeping;
     private RoutesWatcher watcher;
+    private ConfigMapRoutesSource configMapSource;
 
-    BrokerRuntime(ExocomConfig config, MeterRegistry registry) {
+    BrokerRuntime(ExocomConfig config, MeterRegistry registry, Instance<KubernetesClient> kubernetes) {
         this.config = config;
         this.registry = registry;
-        this.routing = loadRouting(config);
+        this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
         this.store = new MemoryMessageStore(config.maxDeadLetters());
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.ackTimeout(), config.maxAttempts(),
@@ -63,7 +67,18 @@ public class BrokerRuntime {
         this.broker = new Broker(settings, routing, store, new TrafficObserver(registry, config.logMessages()), codec);
     }
 
-    private Routing loadRouting(ExocomConfig config) {
+    private Routing loadRouting(ExocomConfig config, Instance<KubernetesClient> kubernetes) {
+        if (config.routes().isEmpty() && config.routesConfigmap().isPresent()) {
+            configMapSource = new ConfigMapRoutesSource(kubernetes.get(), config.routesConfigmap().get());
+            try {
+                return configMapSource.start();
+            } catch (RoutesException e) {
+                throw new IllegalStateException("cannot start: routes are broken: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot start: " + configMapSource.description()
+                        + " cannot be read through the Kubernetes API: " + e.getMessage(), e);
+            }
+        }
         if (config.routes().isEmpty()) {
             return Routing.development();
         }
@@ -105,7 +120,7 @@ public class BrokerRuntime {
         registerBrokerGauges();
         LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port());
         if (routing.isDevelopment()) {
-            LOG.warn("mode: DEVELOPMENT: no routes configured (--routes or EXOCOM_ROUTES), so ANY service may send ANY "
+            LOG.warn("mode: DEVELOPMENT: no routes configured (--routes, EXOCOM_ROUTES or EXOCOM_ROUTES_CONFIGMAP), so ANY service may send ANY "
                     + "message and receivers are whoever declares them; never run this way in production");
         } else {
             LOG.infof("mode: routes from %s (%d services, reloaded on change)", routing.source(),
@@ -124,6 +139,9 @@ public class BrokerRuntime {
     void stop(@Observes ShutdownEvent event) {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (configMapSource != null) {
+            configMapSource.close();
         }
     }
 

@@ -17,6 +17,12 @@ public interface ExocomConfig {
     /** Routes file or directory; without it the broker runs in development mode. */
     Optional<String> routes();
 
+    /**
+     * A Kubernetes ConfigMap holding the routes, as {@code namespace/name} (what the ExoCom operator publishes);
+     * watched through the API server and applied live. Used when {@link #routes()} is not given.
+     */
+    Optional<String> routesConfigmap();
+
     /** How often the routes file or directory is checked for changes. */
     @WithDefault("1s")
     Duration routesPollInterval();
