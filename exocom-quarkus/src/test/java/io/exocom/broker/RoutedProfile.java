@@ -19,6 +19,8 @@ public class RoutedProfile implements QuarkusTestProfile {
     public static final int MAX_QUEUE_DEPTH = 20;
     public static final int MAX_ATTEMPTS = 3;
     public static final int MAX_FRAME_SIZE = 64 * 1024;
+    /** Long enough that a busy 2-core machine does not time out deliveries a test holds on purpose. */
+    public static final int ACK_TIMEOUT_SECONDS = 3;
 
     public static void restoreRoutes() {
         try (InputStream original = RoutedProfile.class.getResourceAsStream("/routes/test-routes.yaml")) {
@@ -37,7 +39,7 @@ public class RoutedProfile implements QuarkusTestProfile {
         return Map.of(
                 "exocom.routes", ROUTES.toString(),
                 "exocom.routes-poll-interval", "100ms",
-                "exocom.ack-timeout", "1s",
+                "exocom.ack-timeout", ACK_TIMEOUT_SECONDS + "s",
                 "exocom.max-attempts", String.valueOf(MAX_ATTEMPTS),
                 "exocom.max-queue-depth", String.valueOf(MAX_QUEUE_DEPTH),
                 "exocom.max-frame-size", String.valueOf(MAX_FRAME_SIZE),

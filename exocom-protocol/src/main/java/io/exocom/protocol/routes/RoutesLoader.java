@@ -29,28 +29,41 @@ public final class RoutesLoader {
 
     public static Loaded load(Path path) throws RoutesException {
         List<Path> files = files(path);
-        Map<String, ServiceRoutes> services = new LinkedHashMap<>();
+        Map<String, String> texts = new LinkedHashMap<>();
         MessageDigest digest = sha256();
         for (Path file : files) {
-            String text;
             try {
                 byte[] bytes = Files.readAllBytes(file);
                 digest.update(file.toString().getBytes(StandardCharsets.UTF_8));
                 digest.update(bytes);
-                text = new String(bytes, StandardCharsets.UTF_8);
+                texts.put(file.toString(), new String(bytes, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new RoutesException(file.toString(), 0, "", "cannot be read: " + e.getMessage());
             }
-            for (ServiceRoutes service : RoutesParser.parse(file.toString(), text)) {
+        }
+        return new Loaded(parseAll(texts), HexFormat.of().formatHex(digest.digest()), files);
+    }
+
+    /**
+     * Reads several routes texts into one table, in the map's order: files of a directory, or the keys of a
+     * ConfigMap. A service declared twice is an error naming both places.
+     *
+     * @param textsBySource YAML text by the name errors should give its source (a file path, a ConfigMap key)
+     */
+    public static RouteTable parseAll(Map<String, String> textsBySource) throws RoutesException {
+        Map<String, ServiceRoutes> services = new LinkedHashMap<>();
+        for (Map.Entry<String, String> text : textsBySource.entrySet()) {
+            String source = text.getKey();
+            for (ServiceRoutes service : RoutesParser.parse(source, text.getValue())) {
                 ServiceRoutes earlier = services.putIfAbsent(service.service(), service);
                 if (earlier != null) {
                     String[] at = service.source().split(":(?=\\d+$)");
-                    throw new RoutesException(file.toString(), at.length > 1 ? Integer.parseInt(at[1]) : 0, "",
+                    throw new RoutesException(source, at.length > 1 ? Integer.parseInt(at[1]) : 0, "",
                             "service \"" + service.service() + "\" is declared twice: first at " + earlier.source());
                 }
             }
         }
-        return new Loaded(RouteTable.of(services.values()), HexFormat.of().formatHex(digest.digest()), files);
+        return RouteTable.of(services.values());
     }
 
     /**

@@ -2,15 +2,17 @@ package io.exocom.broker.routing;
 
 import io.exocom.protocol.routes.RouteTable;
 import io.exocom.protocol.routes.RoutesException;
-import io.exocom.protocol.routes.RoutesParser;
+import io.exocom.protocol.routes.RoutesLoader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.jboss.logging.Logger;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -100,26 +102,17 @@ public final class ConfigMapRoutesSource implements AutoCloseable {
     }
 
     private RouteTable parse(ConfigMap map) throws RoutesException {
-        Map<String, String> data = map.getData() == null ? Map.of() : new java.util.TreeMap<>(map.getData());
-        java.util.Map<String, io.exocom.protocol.routes.ServiceRoutes> services = new java.util.LinkedHashMap<>();
-        for (Map.Entry<String, String> entry : data.entrySet()) {
-            if (!entry.getKey().endsWith(".yaml") && !entry.getKey().endsWith(".yml")) {
-                continue;
+        Map<String, String> texts = new LinkedHashMap<>();
+        new TreeMap<>(map.getData() == null ? Map.<String, String>of() : map.getData()).forEach((key, yaml) -> {
+            if (key.endsWith(".yaml") || key.endsWith(".yml")) {
+                texts.put(description() + " key " + key, yaml);
             }
-            String source = description() + " key " + entry.getKey();
-            for (var service : RoutesParser.parse(source, entry.getValue())) {
-                var earlier = services.putIfAbsent(service.service(), service);
-                if (earlier != null) {
-                    throw new RoutesException(source, 0, "", "service \"" + service.service() + "\" is declared twice: first at "
-                            + earlier.source());
-                }
-            }
-        }
-        return RouteTable.of(services.values());
+        });
+        return RoutesLoader.parseAll(texts);
     }
 
     private static String content(ConfigMap map) {
-        return map == null || map.getData() == null ? null : new java.util.TreeMap<>(map.getData()).toString();
+        return map == null || map.getData() == null ? null : new TreeMap<>(map.getData()).toString();
     }
 
     @Override
