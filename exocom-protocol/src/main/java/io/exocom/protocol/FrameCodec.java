@@ -2,14 +2,18 @@ package io.exocom.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.RawValue;
 
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -57,6 +61,75 @@ public final class FrameCodec {
             throw new ProtocolException(INVALID, "frame must be a JSON object with a \"type\" field");
         }
         return object;
+    }
+
+    /**
+     * Parses a frame like {@link #parseObject(String)}, except that the {@code payload} of a {@code message} object
+     * is kept as the JSON text it arrived as: checked to be well-formed, but neither decoded nor encoded again. A
+     * broker that only passes payloads on then copies each one once instead of building and re-encoding a tree of
+     * it. Such a payload is a {@link POJONode} holding a {@link RawValue}, which Jackson writes back verbatim; a
+     * {@code null} payload stays {@link NullNode}.
+     */
+    public ObjectNode parseObjectKeepingPayload(String text) {
+        try (JsonParser parser = factory.createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return parseObject(text); // not an object: the usual answer
+            }
+            ObjectNode frame = mapper.createObjectNode();
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.START_OBJECT && "message".equals(field)) {
+                    frame.set(field, readMessageKeepingPayload(parser, text));
+                } else {
+                    frame.set(field, mapper.readTree(parser));
+                }
+            }
+            if (token != JsonToken.END_OBJECT) {
+                return parseObject(text);
+            }
+            return frame;
+        } catch (IOException | RuntimeException malformed) {
+            return parseObject(text); // throws the usual, precise complaint (or parses what this reader could not)
+        }
+    }
+
+    private ObjectNode readMessageKeepingPayload(JsonParser parser, String text) throws IOException {
+        ObjectNode message = mapper.createObjectNode();
+        JsonToken token = parser.nextToken();
+        while (token == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (!"payload".equals(field) || value == JsonToken.VALUE_NULL || value == null) {
+                message.set(field, mapper.readTree(parser));
+                token = parser.nextToken();
+                continue;
+            }
+            int start = (int) parser.currentTokenLocation().getCharOffset();
+            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                parser.skipChildren();
+            }
+            token = parser.nextToken(); // skips a string without decoding it
+            if (token == null || start < 0) {
+                throw new IOException("message ends inside its payload");
+            }
+            int end = (int) parser.currentTokenLocation().getCharOffset();
+            message.set(field, new POJONode(new RawValue(valueText(text, start, end))));
+        }
+        if (token != JsonToken.END_OBJECT) {
+            throw new IOException("message is not a complete object");
+        }
+        return message;
+    }
+
+    /** The text of a value from its first character to the next token, without the separator between them. */
+    private static String valueText(String text, int start, int nextToken) {
+        int end = nextToken;
+        while (end > start && (Character.isWhitespace(text.charAt(end - 1)) || text.charAt(end - 1) == ',')) {
+            end--;
+        }
+        return text.substring(start, end);
     }
 
     /** Reads a frame that a relay sends to ExoCom: register, send, ack or nack. */
@@ -329,7 +402,9 @@ public final class FrameCodec {
 
     /** Writes an envelope as JSON, with only the fields of §2 that are set. */
     public String encodeEnvelope(Envelope envelope) {
-        return write(g -> writeEnvelope(g, envelope));
+        int payloadSize = envelope.payload() instanceof POJONode raw && raw.getPojo() instanceof RawValue value
+                && value.rawValue() instanceof String json ? json.length() : 0;
+        return write(256 + payloadSize, g -> writeEnvelope(g, envelope));
     }
 
     /**
@@ -391,12 +466,54 @@ public final class FrameCodec {
     }
 
     private String write(GeneratorWork work) {
-        StringWriter out = new StringWriter(256);
+        return write(256, work);
+    }
+
+    /** @param sizeHint the expected length, so that the text is not copied while it grows */
+    private String write(int sizeHint, GeneratorWork work) {
+        TextWriter out = new TextWriter(sizeHint);
         try (JsonGenerator generator = factory.createGenerator(out)) {
             work.writeTo(generator);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toString();
+    }
+
+    /** A {@link java.io.StringWriter} without its lock: each one is used by a single thread. */
+    private static final class TextWriter extends Writer {
+        private final StringBuilder text;
+
+        TextWriter(int capacity) {
+            text = new StringBuilder(capacity);
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) {
+            text.append(chars, offset, length);
+        }
+
+        @Override
+        public void write(String string, int offset, int length) {
+            text.append(string, offset, offset + length);
+        }
+
+        @Override
+        public void write(int c) {
+            text.append((char) c);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 }

@@ -52,7 +52,7 @@ final class RelaySession {
                 refuseTooLarge(text);
                 return;
             }
-            frame = codec.parseObject(text);
+            frame = codec.parseObjectKeepingPayload(text); // payloads pass through as the text they came as
             handle(codec.decodeRelayFrame(frame));
         } catch (ProtocolException problem) {
             answer(frame, problem);

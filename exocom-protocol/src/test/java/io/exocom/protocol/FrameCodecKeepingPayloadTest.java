@@ -1,0 +1,61 @@
+package io.exocom.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The broker's parse that passes payloads through as text: same frames, same envelopes, same complaints. */
+class FrameCodecKeepingPayloadTest {
+    private final FrameCodec codec = new FrameCodec();
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":\"x \\\"quoted\\\" \\u00e9 \\n\"}}",
+            "{\"type\":\"send\",\"message\":{\"payload\":{\"list\":[1,2.5,{\"deep\":[null,true]}],\"s\":\"}\"},\"name\":\"a.b\",\"id\":\"1\"}}",
+            "{ \"type\" : \"send\" , \"message\" : { \"name\" : \"a.b\" , \"payload\" : [ 1 , \"two\" ] , \"id\" : \"1\" } }",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":-12.5e3}}",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":false,\"headers\":{\"k\":\"v\"}}}",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":null}}",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\"}}",
+            "{\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":\"p\"},\"type\":\"send\"}",
+            "{\"type\":\"ack\",\"id\":\"1\"}"
+    })
+    void decodesLikeTheTreeAndEncodesTheSameJson(String text) throws Exception {
+        ObjectNode kept = codec.parseObjectKeepingPayload(text);
+        Frame viaTree = codec.decodeRelayFrame(codec.parseObject(text));
+        Frame viaText = codec.decodeRelayFrame(kept);
+        if (viaTree instanceof Frame.Send tree && viaText instanceof Frame.Send raw) {
+            JsonNode expected = codec.mapper().readTree(codec.encodeEnvelope(tree.message()));
+            JsonNode actual = codec.mapper().readTree(codec.encodeEnvelope(raw.message()));
+            assertEquals(expected, actual);
+            assertEquals(codec.mapper().readTree(codec.encode(tree)), codec.mapper().readTree(codec.encode(raw)));
+        } else {
+            assertEquals(viaTree, viaText);
+        }
+    }
+
+    @Test
+    void aNullPayloadStaysNull() {
+        ObjectNode kept = codec.parseObjectKeepingPayload(
+                "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"payload\":null}}");
+        assertInstanceOf(NullNode.class, kept.get("message").get("payload"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "[1]", "{\"type\":\"send\",\"message\":{\"payload\":\"unterminated}}",
+            "{\"type\":\"send\",\"message\":{\"payload\":{\"a\":}}}", "{\"type\":\"send\",\"message\":{\"payload\":tru}}",
+            "{\"type\":\"send\",\"message\":{\"payload\":\"ctl\u0001\"}}", "not json"})
+    void malformedFramesGetTheUsualComplaint(String text) {
+        ProtocolException usual = assertThrows(ProtocolException.class, () -> codec.parseObject(text));
+        ProtocolException kept = assertThrows(ProtocolException.class, () -> codec.parseObjectKeepingPayload(text));
+        assertEquals(usual.code(), kept.code());
+        assertEquals(usual.getMessage(), kept.getMessage());
+    }
+}
