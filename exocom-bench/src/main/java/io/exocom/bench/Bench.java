@@ -43,12 +43,12 @@ public final class Bench {
 
     /** How long and how often: quick for repeated runs, full for the published figures, smoke for the build. */
     record Mode(String name, int rtWarmup, int rtMeasured, double warmupSeconds, double measureSeconds,
-                int scaleConnections, int startRepeats) {
+                int scaleConnections, int startRepeats, double jitWarmupSeconds) {
         static Mode of(String name) {
             return switch (name) {
-                case "full" -> new Mode("full", 5_000, 20_000, 3, 10, 2_000, 3);
-                case "smoke" -> new Mode("smoke", 20, 100, 0.2, 0.8, 20, 1);
-                default -> new Mode("quick", 500, 2_000, 0.5, 2, 2_000, 1);
+                case "full" -> new Mode("full", 5_000, 20_000, 3, 10, 2_000, 3, 20);
+                case "smoke" -> new Mode("smoke", 20, 100, 0.2, 0.8, 20, 1, 0);
+                default -> new Mode("quick", 500, 2_000, 0.5, 2, 2_000, 1, 6);
             };
         }
     }
@@ -283,17 +283,18 @@ public final class Bench {
                 }
                 List<Driver> drivers = new ArrayList<>();
                 if (servers.containsKey("exocom-jvm") && systems.contains(RAW)) {
-                    drivers.add(new ExoComRaw(RAW, servers.get("exocom-jvm").port));
+                    drivers.add(new ExoComRaw(RAW, servers.get("exocom-jvm")));
                 }
                 if (servers.containsKey("exocom-jvm") && systems.contains(RELAY)) {
-                    drivers.add(new ExoComRelay(servers.get("exocom-jvm").port));
+                    drivers.add(new ExoComRelay(servers.get("exocom-jvm")));
                 }
                 if (servers.containsKey("exocom-native")) {
-                    drivers.add(new ExoComRaw(NATIVE, servers.get("exocom-native").port));
+                    drivers.add(new ExoComRaw(NATIVE, servers.get("exocom-native")));
                 }
                 if (servers.containsKey("nats")) {
-                    drivers.add(new NatsDriver(servers.get("nats").port));
+                    drivers.add(new NatsDriver(servers.get("nats")));
                 }
+                jitWarmup(drivers);
                 for (String scenario : traffic) {
                     for (Map.Entry<String, String> payload : PAYLOADS.entrySet()) {
                         for (Driver driver : drivers) {
@@ -310,6 +311,32 @@ public final class Bench {
         }
         facts.put("loadavg_end", loadAverage());
         facts.put("duration_s", round((System.nanoTime() - started) / 1e9));
+    }
+
+    /**
+     * Before anything is measured, every JVM broker runs the request/reply and fan-out traffic for a while, so that
+     * its JIT compiler has done most of its work: the figures are of the broker's steady state (nats-server, a Go
+     * program, has no such phase). Nothing of this is recorded.
+     */
+    private void jitWarmup(List<Driver> drivers) {
+        if (mode.jitWarmupSeconds() <= 0) {
+            return;
+        }
+        double each = mode.jitWarmupSeconds() / 4;
+        for (Driver driver : drivers) {
+            if (!driver.label().equals(RAW)) {
+                continue; // the relay's traffic reaches the same broker
+            }
+            System.out.printf("bench: warming up the JIT of the JVM broker for %.0f s%n", mode.jitWarmupSeconds());
+            for (String payload : PAYLOADS.values()) {
+                try {
+                    Scenarios.throughput(driver, "warm-up", payload, IN_FLIGHT, RESPONDERS, 0, each);
+                    Scenarios.fanOut(driver, "warm-up", payload, RECEIVERS, FAN_OUT_WINDOW, 0, each);
+                } catch (Exception e) {
+                    System.out.println("bench: warm-up failed: " + e);
+                }
+            }
+        }
     }
 
     private Result runTraffic(String scenario, Driver driver, String payloadName, String payload) {

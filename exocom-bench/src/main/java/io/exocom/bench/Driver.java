@@ -9,6 +9,9 @@ interface Driver {
     /** Name in the table, e.g. {@code exocom-raw}. */
     String label();
 
+    /** The broker this driver talks to: its CPU time is part of every traffic result. */
+    ServerProcess server();
+
     /** Opens {@code responders} responder instances that answer every request with {@code payload}, and a requester. */
     RequestReply openRequestReply(int responders, String payload) throws Exception;
 

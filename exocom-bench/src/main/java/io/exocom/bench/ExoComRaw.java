@@ -22,11 +22,18 @@ final class ExoComRaw implements Driver {
     private static final AtomicLong CONNECTIONS = new AtomicLong();
 
     private final String label;
+    private final ServerProcess server;
     private final int port;
 
-    ExoComRaw(String label, int port) {
+    ExoComRaw(String label, ServerProcess server) {
         this.label = label;
-        this.port = port;
+        this.server = server;
+        this.port = server.port;
+    }
+
+    @Override
+    public ServerProcess server() {
+        return server;
     }
 
     @Override

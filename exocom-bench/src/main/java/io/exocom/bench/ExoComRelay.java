@@ -13,10 +13,17 @@ final class ExoComRelay implements Driver {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static int instances;
 
+    private final ServerProcess server;
     private final int port;
 
-    ExoComRelay(int port) {
-        this.port = port;
+    ExoComRelay(ServerProcess server) {
+        this.server = server;
+        this.port = server.port;
+    }
+
+    @Override
+    public ServerProcess server() {
+        return server;
     }
 
     @Override

@@ -16,10 +16,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * request handled by one responder instance), and plain subscriptions for fan-out (each receiver gets every message).
  */
 final class NatsDriver implements Driver {
+    private final ServerProcess server;
     private final int port;
 
-    NatsDriver(int port) {
-        this.port = port;
+    NatsDriver(ServerProcess server) {
+        this.server = server;
+        this.port = server.port;
+    }
+
+    @Override
+    public ServerProcess server() {
+        return server;
     }
 
     @Override

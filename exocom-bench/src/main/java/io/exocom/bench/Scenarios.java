@@ -39,10 +39,15 @@ final class Scenarios {
     static Result roundTrip(Driver driver, String payloadName, String payload, int warmup, int measured) throws Exception {
         Result result = new Result("round-trip", payloadName, driver.label());
         Histogram h = histogram();
+        double cpu;
         try (Driver.RequestReply rr = driver.openRequestReply(1, payload)) {
             Thread main = Thread.currentThread();
             AtomicLong answered = new AtomicLong();
+            double cpuFrom = Double.NaN;
             for (int i = 0; i < warmup + measured; i++) {
+                if (i == warmup) {
+                    cpuFrom = driver.server().cpuSeconds();
+                }
                 long before = answered.get();
                 long start = System.nanoTime();
                 rr.request(() -> {
@@ -61,8 +66,10 @@ final class Scenarios {
                     h.recordValue(Math.min(took, h.getHighestTrackableValue()));
                 }
             }
+            cpu = (driver.server().cpuSeconds() - cpuFrom) * 1e6 / measured;
         }
         latencies(result, h);
+        result.put("broker CPU µs/req", cpu);
         result.put("count", h.getTotalCount());
         return result;
     }
@@ -73,12 +80,23 @@ final class Scenarios {
         Result result = new Result("throughput", payloadName, driver.label());
         Histogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
         AtomicLong completedInWindow = new AtomicLong();
+        double cpu;
         try (Driver.RequestReply rr = driver.openRequestReply(responders, payload)) {
             Semaphore slots = new Semaphore(inFlight);
             long begin = System.nanoTime();
             long measureFrom = begin + (long) (warmupSeconds * 1e9);
             long measureTo = measureFrom + (long) (measureSeconds * 1e9);
-            while (System.nanoTime() < measureTo) {
+            double cpuFrom = Double.NaN;
+            double cpuTo = Double.NaN;
+            while (true) {
+                long now = System.nanoTime();
+                if (Double.isNaN(cpuFrom) && now >= measureFrom) {
+                    cpuFrom = driver.server().cpuSeconds();
+                }
+                if (now >= measureTo) {
+                    cpuTo = driver.server().cpuSeconds();
+                    break;
+                }
                 if (!slots.tryAcquire(30, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("no reply within 30 s with " + inFlight + " requests in flight");
                 }
@@ -99,8 +117,10 @@ final class Scenarios {
                 System.err.println("bench: " + driver.label() + ": requests still unanswered after 30 s");
             }
             result.put("req/s", completedInWindow.get() / measureSeconds);
+            cpu = (cpuTo - cpuFrom) * 1e6 / Math.max(1, completedInWindow.get());
         }
         latencies(result, h);
+        result.put("broker CPU µs/req", cpu);
         result.put("count", completedInWindow.get());
         return result;
     }
@@ -115,13 +135,17 @@ final class Scenarios {
             long measureFrom = begin + (long) (warmupSeconds * 1e9);
             long measureTo = measureFrom + (long) (measureSeconds * 1e9);
             long deliveredAtStart = -1;
+            double cpuFrom = Double.NaN;
+            double cpuTo = Double.NaN;
             long stalledSince = 0;
             while (true) {
                 long now = System.nanoTime();
                 if (deliveredAtStart < 0 && now >= measureFrom) {
                     deliveredAtStart = sum(fan.received());
+                    cpuFrom = driver.server().cpuSeconds();
                 }
                 if (now >= measureTo) {
+                    cpuTo = driver.server().cpuSeconds();
                     break;
                 }
                 if (sent - min(fan.received()) < window) {
@@ -139,6 +163,7 @@ final class Scenarios {
             }
             long delivered = sum(fan.received()) - Math.max(0, deliveredAtStart);
             result.put("msgs/s", delivered / measureSeconds);
+            result.put("broker CPU µs/msg", (cpuTo - cpuFrom) * 1e6 / Math.max(1, delivered));
             // drain before closing, bounded
             long drainUntil = System.nanoTime() + REPLY_WAIT_NANOS;
             while (min(fan.received()) < sent && System.nanoTime() < drainUntil) {
