@@ -27,6 +27,8 @@ final class Channel implements WebSocket.Listener {
     private final StringBuilder partial = new StringBuilder();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile WebSocket socket;
+    /** When anything (a frame, a ping, a pong) last arrived; see {@link #heartbeat(Duration)}. */
+    private volatile long lastHeardNanos = System.nanoTime();
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
     private Channel(Receiver receiver, long number) {
@@ -84,6 +86,26 @@ final class Channel implements WebSocket.Listener {
                 .whenComplete((ignored, error) -> abort("relay closed"));
     }
 
+    /**
+     * Sends a ping, or drops the connection when nothing arrived for {@code silenceLimit}: a peer that vanished
+     * without closing TCP (a dead host, a cut network path) is otherwise never noticed.
+     */
+    void heartbeat(Duration silenceLimit) {
+        WebSocket ws = socket;
+        if (ws == null || ended.get()) {
+            return;
+        }
+        long silentNanos = System.nanoTime() - lastHeardNanos;
+        if (silentNanos > silenceLimit.toNanos()) {
+            abort("ExoCom did not answer for " + Duration.ofNanos(silentNanos).toMillis() + " ms");
+            return;
+        }
+        ws.sendPing(ByteBuffer.allocate(0)).exceptionally(error -> {
+            end("the connection to ExoCom failed: " + error, error);
+            return null;
+        });
+    }
+
     /** Drops the connection at once. */
     void abort(String reason) {
         WebSocket ws = socket;
@@ -104,11 +126,13 @@ final class Channel implements WebSocket.Listener {
     @Override
     public void onOpen(WebSocket webSocket) {
         socket = webSocket;
+        lastHeardNanos = System.nanoTime();
         webSocket.request(1);
     }
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        lastHeardNanos = System.nanoTime();
         partial.append(data);
         if (last) {
             String text = partial.toString();
@@ -126,6 +150,20 @@ final class Channel implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+        lastHeardNanos = System.nanoTime();
+        webSocket.request(1); // the JDK answers the ping with a pong by itself
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+        lastHeardNanos = System.nanoTime();
         webSocket.request(1);
         return null;
     }

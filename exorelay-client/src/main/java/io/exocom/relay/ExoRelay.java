@@ -186,6 +186,8 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             if (state == State.NEW) {
                 state = State.STARTED;
                 timer.prestartAllCoreThreads(); // keeps the JVM alive while the relay runs
+                long beat = config.heartbeatInterval().toMillis();
+                timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
                 LOG.log(System.Logger.Level.INFO, "{0}: connecting to ExoCom at {1}", who, config.uri());
                 connect();
             } else if (state != State.STARTED) {
@@ -317,6 +319,17 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ connection
+
+    /** Pings the registered connection, or drops it when ExoCom has been silent for two heartbeat intervals. */
+    private void heartbeat() {
+        Channel channel;
+        synchronized (lock) {
+            channel = current;
+        }
+        if (channel != null) {
+            channel.heartbeat(config.heartbeatInterval().multipliedBy(2));
+        }
+    }
 
     /** Opens a connection and registers on it. Called with the lock held, or from the timer. */
     private void connect() {
@@ -597,6 +610,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         private Duration reconnectMinDelay = Duration.ofMillis(100);
         private Duration reconnectMaxDelay = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration heartbeatInterval = Duration.ofSeconds(10);
         private Duration closeGracePeriod = Duration.ofSeconds(30);
         private int rememberedIds = 10_000;
         private ObjectMapper mapper;
@@ -686,6 +700,16 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             return this;
         }
 
+        /**
+         * How often the relay pings ExoCom; default 10 s. A connection that stays silent for two intervals (no frame,
+         * no pong) is dropped and replaced, so that a broker or network that vanished without closing the TCP
+         * connection is noticed.
+         */
+        public Builder heartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+            return this;
+        }
+
         /** How long {@link ExoRelay#close()} waits for running handlers and unanswered sends; default 30 s. */
         public Builder closeGracePeriod(Duration closeGracePeriod) {
             this.closeGracePeriod = closeGracePeriod;
@@ -708,7 +732,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         public ExoRelayConfig config() {
             return new ExoRelayConfig(service, instance, host, port, secure, token, tokenFile, prefetch,
                     requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
-                    closeGracePeriod, rememberedIds, mapper);
+                    heartbeatInterval, closeGracePeriod, rememberedIds, mapper);
         }
 
         /**

@@ -40,6 +40,8 @@ import java.util.UUID;
  * @param reconnectMinDelay first back-off delay after a lost connection
  * @param reconnectMaxDelay longest back-off delay
  * @param connectTimeout    how long one connection attempt may take
+ * @param heartbeatInterval how often the relay pings ExoCom; a connection silent for two intervals is taken as dead
+ *                          and replaced (a peer that vanished without closing TCP is otherwise never noticed)
  * @param closeGracePeriod  how long {@link ExoRelay#close()} waits for running handlers and unanswered sends
  * @param rememberedIds     how many handled message ids are remembered to recognise redeliveries
  * @param mapper            reads and writes payloads
@@ -58,6 +60,7 @@ public record ExoRelayConfig(
         Duration reconnectMinDelay,
         Duration reconnectMaxDelay,
         Duration connectTimeout,
+        Duration heartbeatInterval,
         Duration closeGracePeriod,
         int rememberedIds,
         ObjectMapper mapper) {
@@ -92,6 +95,7 @@ public record ExoRelayConfig(
             reconnectMaxDelay = reconnectMinDelay;
         }
         connectTimeout = positive(connectTimeout, Duration.ofSeconds(5), "connectTimeout");
+        heartbeatInterval = positive(heartbeatInterval, Duration.ofSeconds(10), "heartbeatInterval");
         closeGracePeriod = closeGracePeriod == null ? Duration.ofSeconds(30) : closeGracePeriod;
         if (rememberedIds < 0) {
             throw new IllegalArgumentException("rememberedIds must not be negative");

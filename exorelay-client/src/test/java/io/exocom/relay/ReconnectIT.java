@@ -99,7 +99,7 @@ class ReconnectIT {
                      }
                  });
              });
-             ExoRelay web = exocom.relay("web").port(proxy.port()).build()) {
+             ExoRelay web = exocom.relay("web").port(proxy.port()).heartbeatInterval(Duration.ofMillis(500)).build()) {
             web.onOffline(offline::add);
             Await.result(worker.start());
             Await.result(web.start());
@@ -117,6 +117,21 @@ class ReconnectIT {
             Reply reply = Await.result(asked);
             assertEquals("job.done", reply.outcome());
             assertEquals("worth the wait", reply.payload().asText());
+        }
+    }
+
+    @Test
+    void aConnectionThatGoesSilentWithoutClosingIsNoticedAndReplaced() throws Exception {
+        List<String> offline = new CopyOnWriteArrayList<>();
+        try (TcpProxy proxy = new TcpProxy(exocom.port());
+             ExoRelay web = exocom.relay("web").port(proxy.port()).heartbeatInterval(Duration.ofMillis(300)).build()) {
+            web.onOffline(offline::add);
+            Await.result(web.start());
+            proxy.blackHole(true); // nothing arrives any more, and nothing is closed
+            Await.until("web noticed the silence", () -> !offline.isEmpty());
+            assertTrue(offline.get(0).contains("did not answer"), offline.get(0));
+            proxy.blackHole(false);
+            Await.until("web is back online", web::isOnline);
         }
     }
 }

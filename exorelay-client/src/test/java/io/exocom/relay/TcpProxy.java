@@ -19,6 +19,7 @@ final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean refusing;
+    private volatile boolean blackHole;
 
     TcpProxy(int target) throws IOException {
         this.target = target;
@@ -34,6 +35,11 @@ final class TcpProxy implements AutoCloseable {
 
     void refuse(boolean refuse) {
         this.refusing = refuse;
+    }
+
+    /** Swallows everything in both directions without closing anything, like a host that vanished. */
+    void blackHole(boolean on) {
+        this.blackHole = on;
     }
 
     /** Drops every open connection, as a network failure would. */
@@ -69,8 +75,10 @@ final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, read);
-                    out.flush();
+                    if (!blackHole) {
+                        out.write(buffer, 0, read);
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // one side ended
