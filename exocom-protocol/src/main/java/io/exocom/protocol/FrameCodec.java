@@ -7,9 +7,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
 import java.io.IOException;
@@ -83,7 +85,7 @@ public final class FrameCodec {
                 if (value == JsonToken.START_OBJECT && "message".equals(field)) {
                     frame.set(field, readMessageKeepingPayload(parser, text));
                 } else {
-                    frame.set(field, mapper.readTree(parser));
+                    frame.set(field, readValue(parser, value));
                 }
             }
             if (token != JsonToken.END_OBJECT) {
@@ -102,7 +104,7 @@ public final class FrameCodec {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
             if (!"payload".equals(field) || value == JsonToken.VALUE_NULL || value == null) {
-                message.set(field, mapper.readTree(parser));
+                message.set(field, readValue(parser, value));
                 token = parser.nextToken();
                 continue;
             }
@@ -121,6 +123,23 @@ public final class FrameCodec {
             throw new IOException("message is not a complete object");
         }
         return message;
+    }
+
+    /**
+     * The value at the parser's current token. Strings, booleans and null, which is what frames and envelopes are
+     * mostly made of, become nodes directly: {@code mapper.readTree} would set up a deserialization for each one.
+     */
+    private JsonNode readValue(JsonParser parser, JsonToken value) throws IOException {
+        if (value == null) {
+            throw new IOException("frame ends early");
+        }
+        return switch (value) {
+            case VALUE_STRING -> TextNode.valueOf(parser.getText());
+            case VALUE_TRUE -> BooleanNode.TRUE;
+            case VALUE_FALSE -> BooleanNode.FALSE;
+            case VALUE_NULL -> NullNode.getInstance();
+            default -> mapper.readTree(parser);
+        };
     }
 
     /** The text of a value from its first character to the next token, without the separator between them. */
