@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * their ratio, and writes the figures with the machine's facts as JSON.
  *
  * <pre>
- * Bench [--quick | --full | --smoke] [--root DIR] [--out DIR] [--nats PATH] [--broker-opts "JVM OPTIONS"]
+ * Bench [--quick | --full | --smoke] [--root DIR] [--out DIR] [--nats PATH] [--broker-opts "JVM OPTIONS"] [--baseline JAR]
  *       [--systems exocom-raw,exocom-relay,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
  * </pre>
  */
@@ -39,6 +39,8 @@ public final class Bench {
     static final String RELAY = "exocom-relay";
     static final String NATIVE = "exocom-native-raw";
     static final String NATS = "nats";
+    /** A second ExoCom build (--baseline JAR), measured alongside with the raw client: for before/after figures. */
+    static final String BASELINE = "exocom-baseline-raw";
     static final List<String> ALL_SCENARIOS = List.of("round-trip", "throughput", "fan-out", "scale", "start");
 
     /** How long and how often: quick for repeated runs, full for the published figures, smoke for the build. */
@@ -55,6 +57,11 @@ public final class Bench {
 
     /** Held so that its level stays set. */
     private static final java.util.logging.Logger RELAY_LOG = java.util.logging.Logger.getLogger("io.exocom.relay");
+
+    static {
+        // the relays log every connect and close at INFO; the harness prints its own progress
+        RELAY_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     static final Map<String, String> PAYLOADS = new LinkedHashMap<>();
 
@@ -73,6 +80,7 @@ public final class Bench {
     private final Path out;
     private final String natsExecutable;
     private final List<String> brokerOpts;
+    private Path baseline;
     private final Set<String> systems;
     private final Set<String> scenarios;
     private final List<Result> results = new ArrayList<>();
@@ -95,6 +103,7 @@ public final class Bench {
         Path out = null;
         String nats = null;
         String brokerOpts = System.getenv().getOrDefault("EXOCOM_BENCH_BROKER_OPTS", "");
+        Path baselineJar = null;
         Set<String> systems = new LinkedHashSet<>(List.of(RAW, RELAY, NATIVE, NATS));
         Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
         for (int i = 0; i < args.length; i++) {
@@ -106,11 +115,12 @@ public final class Bench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--nats" -> nats = args[++i];
                 case "--broker-opts" -> brokerOpts = args[++i];
+                case "--baseline" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
                 case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "-h", "--help" -> {
                     System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
-                            + "[--broker-opts \"JVM OPTIONS\"]");
+                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -123,9 +133,9 @@ public final class Bench {
             nats = findOnPath("nats-server");
         }
         // the relays log every connect and close at INFO; the harness prints its own progress
-        RELAY_LOG.setLevel(java.util.logging.Level.WARNING);
         List<String> opts = brokerOpts.isBlank() ? List.of() : Arrays.asList(brokerOpts.trim().split("\\s+"));
         Bench bench = new Bench(Mode.of(modeName), root, out, nats, opts, systems, scenarios);
+        bench.baseline = baselineJar;
         bench.run();
         bench.report();
     }
@@ -181,6 +191,11 @@ public final class Bench {
             }
             brokers.put("exocom-jvm", jvmCommand());
         }
+        if (baseline != null) {
+            List<String> command = new ArrayList<>(jvmCommand());
+            command.set(command.size() - 1, baseline.toString());
+            brokers.put("exocom-baseline", command);
+        }
         if (systems.contains(NATIVE)) {
             Path runner = nativeRunner();
             if (runner != null) {
@@ -205,7 +220,7 @@ public final class Bench {
     }
 
     private ServerProcess start(String label, List<String> command, Path routes) throws IOException {
-        return label.equals("nats") ? ServerProcess.nats(command.get(0), out.resolve("logs"))
+        return label.equals(NATS) ? ServerProcess.nats(command.get(0), out.resolve("logs"))
                 : ServerProcess.exocom(label, command, routes, out.resolve("logs"));
     }
 
@@ -288,6 +303,9 @@ public final class Bench {
                 if (servers.containsKey("exocom-jvm") && systems.contains(RELAY)) {
                     drivers.add(new ExoComRelay(servers.get("exocom-jvm")));
                 }
+                if (servers.containsKey("exocom-baseline")) {
+                    drivers.add(new ExoComRaw(BASELINE, servers.get("exocom-baseline")));
+                }
                 if (servers.containsKey("exocom-native")) {
                     drivers.add(new ExoComRaw(NATIVE, servers.get("exocom-native")));
                 }
@@ -324,7 +342,7 @@ public final class Bench {
         }
         double each = mode.jitWarmupSeconds() / 4;
         for (Driver driver : drivers) {
-            if (!driver.label().equals(RAW)) {
+            if (!driver.label().equals(RAW) && !driver.label().equals(BASELINE)) {
                 continue; // the relay's traffic reaches the same broker
             }
             System.out.printf("bench: warming up the JIT of the JVM broker for %.0f s%n", mode.jitWarmupSeconds());
@@ -398,6 +416,7 @@ public final class Bench {
         return switch (result.system) {
             case "exocom-jvm" -> RAW;
             case "exocom-native" -> NATIVE;
+            case "exocom-baseline" -> BASELINE;
             default -> result.system;
         };
     }
@@ -438,7 +457,7 @@ public final class Bench {
 
     String markdown() {
         List<String> columns = new ArrayList<>();
-        for (String system : List.of(RAW, RELAY, NATIVE, NATS)) {
+        for (String system : List.of(RAW, BASELINE, RELAY, NATIVE, NATS)) {
             if (results.stream().anyMatch(r -> column(r).equals(system))) {
                 columns.add(system);
             }
