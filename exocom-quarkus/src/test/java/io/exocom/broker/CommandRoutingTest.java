@@ -57,7 +57,7 @@ class CommandRoutingTest extends BrokerTestSupport {
             web.next("accepted");
             JsonNode delivered = todos.delivery();
             assertEquals("user-click-7", delivered.path("message").path("originId").asText());
-            assertEquals(JsonNode.class.cast(delivered.path("message").path("payload")).isNull(), true, "absent payload is null");
+            assertTrue(delivered.path("message").path("payload").isNull(), "absent payload is null");
             todos.ack("origin-2");
         }
     }
