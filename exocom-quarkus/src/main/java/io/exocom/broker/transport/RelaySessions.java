@@ -1,7 +1,7 @@
 package io.exocom.broker.transport;
 
 import io.exocom.broker.BrokerRuntime;
-import io.quarkus.websockets.next.WebSocketConnection;
+import io.exocom.broker.core.Outbound;
 import jakarta.inject.Singleton;
 
 /** Creates the session of each relay connection with what it needs from the runtime. */
@@ -13,7 +13,7 @@ public class RelaySessions {
         this.runtime = runtime;
     }
 
-    RelaySession open(WebSocketConnection connection) {
-        return new RelaySession(runtime, connection.id(), new ConnectionOutbound(connection));
+    RelaySession open(String connectionId, Outbound outbound) {
+        return new RelaySession(runtime, connectionId, outbound);
     }
 }
