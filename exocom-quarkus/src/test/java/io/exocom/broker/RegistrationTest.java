@@ -120,6 +120,17 @@ class RegistrationTest extends BrokerTestSupport {
         }
     }
 
+    /** Relays ping to notice dead connections (ExoRelay's heartbeat); an unanswered ping makes them reconnect. */
+    @Test
+    void pingsAreAnsweredWithTheirTextBeforeAndAfterRegistration() throws Exception {
+        try (WsRelay relay = WsRelay.connect(ws())) {
+            assertEquals("before", relay.ping("before"));
+            relay.sendText("{\"type\":\"register\",\"service\":\"web\"}");
+            assertEquals("registered", relay.next().path("type").asText());
+            assertEquals("after", relay.ping("after"));
+        }
+    }
+
     @Test
     void anInstanceThatVanishesIsForgotten() throws Exception {
         WsRelay relay = WsRelay.register(ws(), "reporter", "reporter-vanish");

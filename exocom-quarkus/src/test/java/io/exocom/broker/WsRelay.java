@@ -34,6 +34,7 @@ public final class WsRelay implements AutoCloseable {
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final List<JsonNode> setAside = new ArrayList<>();
+    private final LinkedBlockingQueue<String> pongs = new LinkedBlockingQueue<>();
 
     private WsRelay(URI uri) throws Exception {
         this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
@@ -76,6 +77,12 @@ public final class WsRelay implements AutoCloseable {
 
     public void sendText(String text) {
         socket.sendText(text, true).join();
+    }
+
+    /** Sends a WebSocket ping with this text and returns the text of the next pong, or null after {@link #WAIT}. */
+    public String ping(String text) throws InterruptedException {
+        socket.sendPing(java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+        return pongs.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public void sendBinary(byte[] data) {
@@ -225,6 +232,13 @@ public final class WsRelay implements AutoCloseable {
                 }
                 partial.setLength(0);
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, java.nio.ByteBuffer message) {
+            pongs.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
             webSocket.request(1);
             return null;
         }
