@@ -421,9 +421,30 @@ public final class FrameCodec {
 
     /** Writes an envelope as JSON, with only the fields of §2 that are set. */
     public String encodeEnvelope(Envelope envelope) {
-        int payloadSize = envelope.payload() instanceof POJONode raw && raw.getPojo() instanceof RawValue value
-                && value.rawValue() instanceof String json ? json.length() : 0;
-        return write(256 + payloadSize, g -> writeEnvelope(g, envelope));
+        if (envelope.payload() instanceof POJONode raw && raw.getPojo() instanceof RawValue value
+                && value.rawValue() instanceof String json && envelope.id() != null) {
+            return spliceRawPayload(envelope, json);
+        }
+        return write(g -> writeEnvelope(g, envelope));
+    }
+
+    /**
+     * The broker's case: the payload is JSON text passed through as it came. Only the small fields go through
+     * the generator; the payload is joined in by string concatenation, which copies it once in bulk instead of
+     * char by char through the generator's buffer and a writer.
+     */
+    private String spliceRawPayload(Envelope m, String payloadJson) {
+        String head = write(g -> {
+            g.writeStartObject();
+            g.writeStringField("name", m.name());
+            if (m.version() != null) {
+                g.writeFieldName("version");
+                mapper.writeTree(g, m.version());
+            }
+            g.writeEndObject();
+        });
+        String tail = write(g -> writeEnvelopeAfterPayload(g, m)); // starts with "{\"id\":", since id is set
+        return head.substring(0, head.length() - 1) + ",\"payload\":" + payloadJson + "," + tail.substring(1);
     }
 
     /**
@@ -446,6 +467,17 @@ public final class FrameCodec {
         }
         g.writeFieldName("payload");
         mapper.writeTree(g, m.payload());
+        writeFieldsAfterPayload(g, m);
+        g.writeEndObject();
+    }
+
+    private static void writeEnvelopeAfterPayload(JsonGenerator g, Envelope m) throws IOException {
+        g.writeStartObject();
+        writeFieldsAfterPayload(g, m);
+        g.writeEndObject();
+    }
+
+    private static void writeFieldsAfterPayload(JsonGenerator g, Envelope m) throws IOException {
         writeOptional(g, "id", m.id());
         if (m.timestamp() != 0) {
             g.writeNumberField("timestamp", m.timestamp());
@@ -463,7 +495,6 @@ public final class FrameCodec {
             }
             g.writeEndObject();
         }
-        g.writeEndObject();
     }
 
     private static void writeOptional(JsonGenerator g, String field, String value) throws IOException {

@@ -41,6 +41,24 @@ class FrameCodecKeepingPayloadTest {
         }
     }
 
+    /** What the broker writes for each delivery: the stamped envelope, payload joined in as text. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"1\",\"version\":2,\"payload\":{\"k\":[1]}}}",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.b\",\"id\":\"i \\\"q\\\"\",\"version\":\"v1\",\"payload\":\"\u00e9\u4e2d\"}}",
+            "{\"type\":\"send\",\"message\":{\"name\":\"a.done\",\"id\":\"2\",\"responseTo\":\"1\",\"final\":false,"
+                    + "\"originId\":\"o-1\",\"payload\":[],\"headers\":{\"traceparent\":\"00-x\"}}}"
+    })
+    void stampedEnvelopesWithTheirPayloadJoinedInAreTheSameJson(String text) throws Exception {
+        Envelope viaTree = ((Frame.Send) codec.decodeRelayFrame(codec.parseObject(text))).message()
+                .accepted(1_700_000_000_123_456_789L, "sender-service");
+        Envelope viaText = ((Frame.Send) codec.decodeRelayFrame(codec.parseObjectKeepingPayload(text))).message()
+                .accepted(1_700_000_000_123_456_789L, "sender-service");
+        String written = codec.encodeEnvelope(viaText);
+        assertEquals(codec.mapper().readTree(codec.encodeEnvelope(viaTree)), codec.mapper().readTree(written), written);
+        assertEquals(viaTree, codec.decodeEnvelope(codec.parseObject(written), true));
+    }
+
     @Test
     void aNullPayloadStaysNull() {
         ObjectNode kept = codec.parseObjectKeepingPayload(

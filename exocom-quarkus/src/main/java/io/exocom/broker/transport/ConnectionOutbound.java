@@ -1,13 +1,14 @@
 package io.exocom.broker.transport;
 
 import io.exocom.broker.core.Outbound;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,7 +78,8 @@ final class ConnectionOutbound implements Outbound {
                 return;
             }
             if (item instanceof String text) {
-                channel.write(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), text)),
+                // String.getBytes copies an ASCII string in bulk; Netty's writeUtf8 goes char by char
+                channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))),
                         channel.voidPromise());
                 written = true;
             } else if (item instanceof Close close) {
