@@ -17,6 +17,7 @@ import io.exocom.protocol.Limits;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
@@ -53,6 +54,8 @@ public class BrokerRuntime {
     private final Broker broker;
     private final Set<String> gaugedServices = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService housekeeping;
+    private long evictionsReported;
+    private long evictionWarnedNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     private RoutesWatcher watcher;
     private ConfigMapRoutesSource configMapSource;
 
@@ -63,7 +66,7 @@ public class BrokerRuntime {
         this.tokens = loadTokens(config);
         this.store = new MemoryMessageStore(config.maxDeadLetters());
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.ackTimeout(), config.maxAttempts(),
-                config.replyWindow(), config.dedupWindow(), config.dedupMaxEntries(), 10_000);
+                config.replyWindow(), config.dedupWindow(), config.dedupMaxEntries(), 10_000, config.maxCorrelations());
         this.broker = new Broker(settings, routing, store, new TrafficObserver(registry, config.logMessages()), codec);
     }
 
@@ -148,6 +151,7 @@ public class BrokerRuntime {
     private void sweep() {
         try {
             broker.sweep();
+            warnAboutEvictedCorrelations();
             for (ServiceDispatcher dispatcher : broker.dispatchers()) {
                 if (gaugedServices.add(dispatcher.service())) {
                     registerServiceGauges(dispatcher);
@@ -155,6 +159,20 @@ public class BrokerRuntime {
             }
         } catch (RuntimeException e) {
             LOG.error("housekeeping failed; it will run again", e);
+        }
+    }
+
+    /** At most one line a minute, however fast correlations are dropped. */
+    private void warnAboutEvictedCorrelations() {
+        long evicted = broker.evictedCorrelations();
+        long now = System.nanoTime();
+        if (evicted > evictionsReported && now - evictionWarnedNanos > TimeUnit.MINUTES.toNanos(1)) {
+            LOG.warnf("%d correlations were dropped before their reply window ended because %d commands were "
+                    + "accepting replies: late replies to them are refused unknown-command. Raise "
+                    + "EXOCOM_MAX_CORRELATIONS or shorten EXOCOM_REPLY_WINDOW", evicted - evictionsReported,
+                    config.maxCorrelations());
+            evictionsReported = evicted;
+            evictionWarnedNanos = now;
         }
     }
 
@@ -173,6 +191,9 @@ public class BrokerRuntime {
                 .description("Dead letters kept").register(registry);
         Gauge.builder("exocom.correlations.open", broker, Broker::openCorrelations)
                 .description("Commands still accepting replies").register(registry);
+        FunctionCounter.builder("exocom.correlations.evicted", broker, Broker::evictedCorrelations)
+                .description("Correlations dropped before their reply window ended (EXOCOM_MAX_CORRELATIONS)")
+                .register(registry);
         Gauge.builder("exocom.dedup.ids", broker, Broker::rememberedIds)
                 .description("Message ids remembered for de-duplication").register(registry);
     }

@@ -47,6 +47,13 @@ public interface ExocomConfig {
     @WithDefault("10m")
     Duration replyWindow();
 
+    /**
+     * Most commands accepting replies at once; beyond it the oldest stop accepting them (a late reply is refused
+     * unknown-command) before their reply window ends.
+     */
+    @WithDefault("1000000")
+    int maxCorrelations();
+
     /** How long an accepted id is remembered to answer a repeated send without delivering it again. */
     @WithDefault("10m")
     Duration dedupWindow();

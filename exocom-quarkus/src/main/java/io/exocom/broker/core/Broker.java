@@ -42,7 +42,7 @@ public final class Broker {
         this.store = store;
         this.listener = listener;
         this.codec = codec;
-        this.correlations = new Correlations(settings.replyWindow().toNanos());
+        this.correlations = new Correlations(settings.replyWindow().toNanos(), settings.maxCorrelations());
         this.deduplicator = new Deduplicator(settings.dedupWindow().toNanos(), settings.dedupMaxEntries());
     }
 
@@ -250,6 +250,11 @@ public final class Broker {
 
     public int openCorrelations() {
         return correlations.size();
+    }
+
+    /** Correlations dropped before their reply window ended because {@code maxCorrelations} was reached. */
+    public long evictedCorrelations() {
+        return correlations.evicted();
     }
 
     public int rememberedIds() {

@@ -12,12 +12,13 @@ import java.time.Duration;
  * @param dedupWindow      how long an accepted id is remembered per sending service
  * @param dedupMaxEntries  bound of the de-duplication memory; the oldest ids are forgotten first
  * @param affinityEntries  originIds remembered per service for activity affinity
+ * @param maxCorrelations  bound of the open reply correlations; the oldest are dropped first
  */
 public record BrokerSettings(int maxQueueDepth, Duration ackTimeout, int maxAttempts, Duration replyWindow,
-                             Duration dedupWindow, int dedupMaxEntries, int affinityEntries) {
+                             Duration dedupWindow, int dedupMaxEntries, int affinityEntries, int maxCorrelations) {
 
     public static BrokerSettings defaults() {
         return new BrokerSettings(10_000, Duration.ofSeconds(60), 5, Duration.ofMinutes(10), Duration.ofMinutes(10),
-                1_000_000, 10_000);
+                1_000_000, 10_000, 1_000_000);
     }
 }

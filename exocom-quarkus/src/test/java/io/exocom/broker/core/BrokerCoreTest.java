@@ -20,12 +20,15 @@ import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The routing and dispatch rules of PROTOCOL.md §4–5 on the transport-free core, one rule per test. */
 class BrokerCoreTest {
     private static final FrameCodec CODEC = new FrameCodec();
+    private static final int MAX_CORRELATIONS = 1_000;
 
     /** Records what the broker writes to one instance. */
     static final class Recorder implements Outbound {
@@ -54,7 +57,7 @@ class BrokerCoreTest {
 
     private static Broker broker(RoutingPolicy routing, int maxQueueDepth) {
         BrokerSettings settings = new BrokerSettings(maxQueueDepth, Duration.ofMillis(50), 3, Duration.ofMinutes(1),
-                Duration.ofMinutes(1), 100, 100);
+                Duration.ofMinutes(1), 100, 100, MAX_CORRELATIONS);
         return new Broker(settings, () -> routing, new MemoryMessageStore(100), BrokerListener.NONE, CODEC);
     }
 
@@ -185,5 +188,57 @@ class BrokerCoreTest {
         assertTrue(dedup.size() <= 2, "bounded");
         dedup.expire(5_000);
         assertEquals(0, dedup.size(), "expired after the window");
+    }
+
+    @Test
+    void correlationsExpireOldestFirstWhenTheirWindowPasses() {
+        Correlations correlations = new Correlations(1_000, 100);
+        AcceptedMessage early = accepted("early", 0);
+        AcceptedMessage late = accepted("late", 500);
+        correlations.open("worker", early, 0);
+        correlations.open("worker", late, 500);
+        correlations.expire(1_200);
+        assertNull(correlations.find("worker", "early", 1_200));
+        assertNotNull(correlations.find("worker", "late", 1_200));
+        assertEquals(1, correlations.size());
+        correlations.expire(1_600);
+        assertEquals(0, correlations.size());
+        assertEquals(0, correlations.evicted(), "expiry is not eviction");
+    }
+
+    @Test
+    void correlationsAreBoundedAndALateReplyToADroppedOneIsRefused() {
+        int max = 32;
+        Broker broker = new Broker(new BrokerSettings(10_000, Duration.ofMinutes(1), 3, Duration.ofMinutes(1),
+                Duration.ofMinutes(1), 10_000, 100, max), () -> JOBS_WITH_REPLIES, new MemoryMessageStore(100),
+                BrokerListener.NONE, CODEC);
+        broker.register(new Instance("worker", "w", 10_000, new Recorder()), () -> { });
+        broker.register(new Instance("boss", "b", 10, new Recorder()), () -> { });
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            Envelope job = Envelope.command("job", IntNode.valueOf(i)).withId("job-" + i);
+            broker.accept("boss", "b", job);
+            ids.add(job.id());
+        }
+        assertTrue(broker.openCorrelations() <= max, "bounded: " + broker.openCorrelations());
+        assertEquals(500 - broker.openCorrelations(), broker.evictedCorrelations());
+        ProtocolException refused = assertThrows(ProtocolException.class,
+                () -> broker.accept("worker", "w", reply("job.done", ids.get(0))));
+        assertEquals(ErrorCode.UNKNOWN_COMMAND, refused.code());
+        broker.accept("worker", "w", reply("job.done", ids.get(499))); // the newest is still open
+    }
+
+    private static final RoutingPolicy JOBS_WITH_REPLIES = routes(
+            new ServiceRoutes("boss", Set.of("job"), Set.of()),
+            new ServiceRoutes("worker", Set.of("job.done"), Set.of("job")));
+
+    private static Envelope reply(String name, String commandId) {
+        return Envelope.command(name, IntNode.valueOf(0)).withId(UUID.randomUUID().toString())
+                .withResponseTo(commandId, true);
+    }
+
+    private static AcceptedMessage accepted(String id, long nanos) {
+        Envelope envelope = Envelope.command("job", IntNode.valueOf(0)).withId(id).accepted(1, "boss");
+        return new AcceptedMessage(envelope, CODEC.encodeEnvelope(envelope), "boss-1", 1, nanos);
     }
 }
