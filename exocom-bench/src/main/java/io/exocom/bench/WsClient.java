@@ -16,18 +16,21 @@ import java.util.function.Consumer;
 /**
  * A deliberately lean WebSocket client (RFC 6455, text frames only) on a blocking socket, so that the raw-protocol
  * figures measure the broker rather than a client library. Frames are written with an all-zero masking key (legal:
- * the mask bit is set, XOR with zero costs nothing) and each frame, or batch of frames, in one write.
+ * the mask bit is set, XOR with zero costs nothing). Frames written by the reader thread (acks, replies) are held
+ * until it has handled everything already read, then leave in one write, as a client built on an event loop
+ * would do; frames from any other thread leave at once.
  */
 final class WsClient implements AutoCloseable {
     private final Socket socket;
-    private final InputStream in;
+    private final ReadBuffer in;
     private final OutputStream out;
+    private final ByteArrayOutputStream held = new ByteArrayOutputStream(64 * 1024);
     private volatile boolean closed;
-    private Thread reader;
+    private volatile Thread reader;
 
     private WsClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        this.in = new ReadBuffer(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
 
@@ -107,9 +110,36 @@ final class WsClient implements AutoCloseable {
         write(frame(text));
     }
 
-    /** Writes prepared frames in one go; safe from several threads. */
+    /** Writes prepared frames in one go (the reader thread's after its batch, see above); safe from any thread. */
     synchronized void write(byte[] frames) throws IOException {
+        if (Thread.currentThread() == reader) {
+            held.write(frames);
+            return;
+        }
+        writeNow(frames);
+    }
+
+    private synchronized void writeNow(byte[] frames) throws IOException {
+        writeHeld();
         out.write(frames);
+    }
+
+    private synchronized void writeHeld() throws IOException {
+        if (held.size() > 0) {
+            held.writeTo(out);
+            held.reset();
+        }
+    }
+
+    /** An input buffer that tells how much it still holds, so the reader knows when a batch ends. */
+    private static final class ReadBuffer extends BufferedInputStream {
+        ReadBuffer(InputStream in) {
+            super(in, 64 * 1024);
+        }
+
+        int buffered() {
+            return count - pos;
+        }
     }
 
     /** Reads the next text message on the calling thread; null when the connection ended. */
@@ -152,7 +182,7 @@ final class WsClient implements AutoCloseable {
                     return null;
                 }
                 case 0x9 -> {
-                    write(control(0xA, payload));
+                    writeNow(control(0xA, payload)); // a pong is not held: nothing may follow
                     continue;
                 }
                 case 0xA -> {
@@ -208,6 +238,9 @@ final class WsClient implements AutoCloseable {
                 String text;
                 while ((text = readText()) != null) {
                     onText.accept(text);
+                    if (in.buffered() == 0) {
+                        writeHeld();
+                    }
                 }
             } catch (IOException e) {
                 if (!closed) {
