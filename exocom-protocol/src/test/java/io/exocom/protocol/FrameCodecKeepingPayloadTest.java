@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The broker's parse that passes payloads through as text: same frames, same envelopes, same complaints. */
@@ -57,6 +58,31 @@ class FrameCodecKeepingPayloadTest {
         String written = codec.encodeEnvelope(viaText);
         assertEquals(codec.mapper().readTree(codec.encodeEnvelope(viaTree)), codec.mapper().readTree(written), written);
         assertEquals(viaTree, codec.decodeEnvelope(codec.parseObject(written), true));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"ack\",\"id\":\"m-1\"}", "{\"type\":\"ack\",\"id\":\"\u00e9 \u4e2d/x:y\"}"})
+    void plainAcksAreReadWithoutTheParserAndGiveTheSameId(String text) {
+        Frame.Ack parsed = (Frame.Ack) codec.decodeRelayFrame(codec.parseObject(text));
+        assertEquals(parsed.id(), FrameCodec.plainAckId(text));
+    }
+
+    /** Anything but the plain shape goes to the parser, which accepts it or gives its usual complaint. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{ \"type\":\"ack\",\"id\":\"m-1\"}", "{\"type\":\"ack\",\"id\":\"m\\\"1\"}",
+            "{\"type\":\"ack\",\"id\":\"m\\u0031\"}", "{\"type\":\"ack\",\"id\":\"m-1\",\"x\":1}",
+            "{\"type\":\"ack\",\"id\":\"\"}", "{\"type\":\"ack\",\"id\":\"a\"b\"}", "{\"type\":\"ack\",\"id\":\"tab\there\"}",
+            "{\"type\":\"ack\",\"id\":\"m-1\"", "{\"type\":\"nack\",\"id\":\"m-1\"}", "{\"type\":\"ack\",\"id\":\"\"}}"})
+    void otherAckShapesAreLeftToTheParser(String text) {
+        assertNull(FrameCodec.plainAckId(text));
+    }
+
+    @Test
+    void anAckIdAboveTheLengthLimitIsLeftToTheParser() {
+        String text = "{\"type\":\"ack\",\"id\":\"" + "x".repeat(Limits.MAX_ID_LENGTH + 1) + "\"}";
+        assertNull(FrameCodec.plainAckId(text));
+        assertEquals(ErrorCode.INVALID, assertThrows(ProtocolException.class,
+                () -> codec.decodeRelayFrame(codec.parseObject(text))).code());
     }
 
     @Test

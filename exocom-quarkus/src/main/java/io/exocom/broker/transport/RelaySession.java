@@ -52,6 +52,11 @@ final class RelaySession {
                 refuseTooLarge(text);
                 return;
             }
+            String ackId = instance == null ? null : FrameCodec.plainAckId(text);
+            if (ackId != null) {
+                ack(ackId);
+                return;
+            }
             frame = codec.parseObjectKeepingPayload(text); // payloads pass through as the text they came as
             handle(codec.decodeRelayFrame(frame));
         } catch (ProtocolException problem) {
@@ -88,13 +93,17 @@ final class RelaySession {
             long timestamp = broker.accept(instance.service(), instance.id(), send.message());
             out.send(codec.encode(new Frame.Accepted(send.message().id(), timestamp)));
         } else if (frame instanceof Frame.Ack ack) {
-            if (!broker.ack(instance, ack.id())) {
-                LOG.debugf("%s acked %s, which it does not hold (already redelivered or acked)", instance, ack.id());
-            }
+            ack(ack.id());
         } else if (frame instanceof Frame.Nack nack) {
             if (!broker.nack(instance, nack.id(), nack.requeue(), nack.reason())) {
                 LOG.debugf("%s nacked %s, which it does not hold", instance, nack.id());
             }
+        }
+    }
+
+    private void ack(String id) {
+        if (!broker.ack(instance, id)) {
+            LOG.debugf("%s acked %s, which it does not hold (already redelivered or acked)", instance, id);
         }
     }
 
