@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ConnectionOutbound implements Outbound {
     private static final Logger LOG = Logger.getLogger(ConnectionOutbound.class);
+    private static final Object PING = new Object();
 
     private final ServerWebSocket socket;
     private final ChannelHandlerContext channel;
@@ -52,17 +54,20 @@ final class ConnectionOutbound implements Outbound {
     }
 
     void ping() {
-        channel.executor().execute(() -> {
-            if (!socket.isClosed()) {
-                socket.writePing(Buffer.buffer());
-            }
-        });
+        enqueue(PING);
     }
 
     private void enqueue(Object item) {
         queued.add(item);
         if (writeScheduled.compareAndSet(false, true)) {
-            channel.executor().execute(writeQueued);
+            try {
+                channel.executor().execute(writeQueued);
+            } catch (RejectedExecutionException stopping) {
+                // the event loop is shutting down with the broker: the caller (often holding a service's lock)
+                // must not fail for it; whatever was in flight is redelivered by the relay's next broker
+                LOG.debugf("connection %s: event loop stopped, %d frame(s) not written", connectionId, queued.size());
+                queued.clear();
+            }
         }
     }
 
@@ -82,6 +87,8 @@ final class ConnectionOutbound implements Outbound {
                 channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))),
                         channel.voidPromise());
                 written = true;
+            } else if (item == PING) {
+                socket.writePing(Buffer.buffer());
             } else if (item instanceof Close close) {
                 if (written) {
                     channel.flush();
