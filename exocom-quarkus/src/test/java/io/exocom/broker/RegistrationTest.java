@@ -131,6 +131,15 @@ class RegistrationTest extends BrokerTestSupport {
         }
     }
 
+    /** EXOCOM_PING_INTERVAL is 1 s in this profile: an idle connection is pinged, registered or not. */
+    @Test
+    void exoComPingsIdleConnections() throws Exception {
+        try (WsRelay idle = WsRelay.connect(ws())) {
+            await("two pings from ExoCom", Duration.ofSeconds(10), () -> idle.pingsReceived() >= 2);
+            idle.assertNoPendingFrames();
+        }
+    }
+
     @Test
     void anInstanceThatVanishesIsForgotten() throws Exception {
         WsRelay relay = WsRelay.register(ws(), "reporter", "reporter-vanish");

@@ -35,6 +35,7 @@ public final class WsRelay implements AutoCloseable {
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final List<JsonNode> setAside = new ArrayList<>();
     private final LinkedBlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger pingsReceived = new java.util.concurrent.atomic.AtomicInteger();
 
     private WsRelay(URI uri) throws Exception {
         this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
@@ -77,6 +78,11 @@ public final class WsRelay implements AutoCloseable {
 
     public void sendText(String text) {
         socket.sendText(text, true).join();
+    }
+
+    /** How many pings ExoCom sent this connection so far. */
+    public int pingsReceived() {
+        return pingsReceived.get();
     }
 
     /** Sends a WebSocket ping with this text and returns the text of the next pong, or null after {@link #WAIT}. */
@@ -232,6 +238,13 @@ public final class WsRelay implements AutoCloseable {
                 }
                 partial.setLength(0);
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, java.nio.ByteBuffer message) {
+            pingsReceived.incrementAndGet(); // the JDK answers with a pong by itself
             webSocket.request(1);
             return null;
         }

@@ -70,6 +70,10 @@ public interface ExocomConfig {
     @WithDefault("10000")
     int maxPrefetch();
 
+    /** How often ExoCom pings every connection, keeping idle ones alive through proxies and load balancers. */
+    @WithDefault("30s")
+    Duration pingInterval();
+
     /** One log line per delivery (sender, name, receiver, attempt). */
     @WithDefault("true")
     boolean logMessages();

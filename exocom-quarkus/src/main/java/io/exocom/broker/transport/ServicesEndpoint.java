@@ -1,5 +1,6 @@
 package io.exocom.broker.transport;
 
+import io.exocom.broker.config.ExocomConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;
@@ -32,23 +33,23 @@ import java.util.concurrent.atomic.AtomicLong;
 public class ServicesEndpoint {
     static final String PATH = "/services";
     private static final Logger LOG = Logger.getLogger(ServicesEndpoint.class);
-    /** Pings keep idle connections alive through proxies and load balancers; relays answer with a pong. */
-    private static final Duration PING_INTERVAL = Duration.ofSeconds(30);
 
     private final RelaySessions sessions;
+    private final Duration pingInterval;
     private final Set<ConnectionOutbound> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
     private Vertx vertx;
     private long pingTimer = -1;
 
-    ServicesEndpoint(RelaySessions sessions) {
+    ServicesEndpoint(RelaySessions sessions, ExocomConfig config) {
         this.sessions = sessions;
+        this.pingInterval = config.pingInterval();
     }
 
     void route(@Observes Router router, Vertx vertx) {
         this.vertx = vertx;
         router.route(HttpMethod.GET, PATH).order(-1000).handler(this::upgradeOrPass);
-        pingTimer = vertx.setPeriodic(PING_INTERVAL.toMillis(), ignored -> open.forEach(ConnectionOutbound::ping));
+        pingTimer = vertx.setPeriodic(pingInterval.toMillis(), ignored -> open.forEach(ConnectionOutbound::ping));
     }
 
     void stop(@Observes ShutdownEvent ignored) {
