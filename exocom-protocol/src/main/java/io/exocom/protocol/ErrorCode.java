@@ -13,7 +13,11 @@ public enum ErrorCode {
     NO_RECEIVERS("no-receivers", 404),
     /** §7 names no status for it: 409, the reply conflicts with the state of its command's correlation. */
     UNKNOWN_COMMAND("unknown-command", 409),
-    QUEUE_FULL("queue-full", 503);
+    QUEUE_FULL("queue-full", 503),
+    /** 1.1: ExoCom is stopping; relays send the message again to the next broker. */
+    SHUTTING_DOWN("shutting-down", 503),
+    /** A code this side does not know, from a newer version of the other side: minor versions only add codes. */
+    OTHER("other", 500);
 
     private final String wire;
     private final int httpStatus;
@@ -39,6 +43,16 @@ public enum ErrorCode {
             }
         }
         throw new IllegalArgumentException("unknown error code: " + wire);
+    }
+
+    /** The code of this wire value, or {@link #OTHER} for one this side does not know. */
+    public static ErrorCode fromWireOrOther(String wire) {
+        for (ErrorCode code : values()) {
+            if (code.wire.equals(wire)) {
+                return code;
+            }
+        }
+        return OTHER;
     }
 
     @Override

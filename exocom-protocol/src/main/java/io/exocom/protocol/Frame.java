@@ -13,11 +13,21 @@ public sealed interface Frame {
 
     // ---- relay -> ExoCom ----
 
-    /** Relay to ExoCom: the first frame of every connection. */
-    record Register(String service, String instance, String token, Integer prefetch, List<String> receives)
-            implements Frame {
+    /**
+     * Relay to ExoCom: the first frame of every connection.
+     *
+     * @param receives the names the relay has handlers for; null to leave the field out (a 1.0 relay may)
+     * @param protocol the highest protocol version the relay speaks, e.g. "1.1"; null for 1.0
+     */
+    record Register(String service, String instance, String token, Integer prefetch, List<String> receives,
+                    String protocol) implements Frame {
         public Register {
-            receives = receives == null ? List.of() : List.copyOf(receives);
+            receives = receives == null ? null : List.copyOf(receives);
+        }
+
+        /** A 1.0-style register frame. */
+        public Register(String service, String instance, String token, Integer prefetch, List<String> receives) {
+            this(service, instance, token, prefetch, receives == null ? List.of() : receives, null);
         }
 
         public String type() {
@@ -39,6 +49,13 @@ public sealed interface Frame {
         }
     }
 
+    /** Relay to ExoCom (1.1): this instance shuts down; deliver it no more commands. */
+    record Closing() implements Frame {
+        public String type() {
+            return "closing";
+        }
+    }
+
     /** Relay to ExoCom: handling a delivered message failed. */
     record Nack(String id, boolean requeue, String reason) implements Frame {
         public String type() {
@@ -48,11 +65,22 @@ public sealed interface Frame {
 
     // ---- ExoCom -> relay ----
 
-    /** ExoCom to relay: the registration succeeded; these are the service's routes. */
-    record Registered(String service, String instance, List<String> sends, List<String> receives) implements Frame {
+    /**
+     * ExoCom to relay: the registration succeeded; these are the service's routes.
+     *
+     * @param protocol     the version ExoCom speaks on this connection ("1.0" from a broker that does not say)
+     * @param maxFrameSize ExoCom's frame size limit in bytes, or 0 when it did not say
+     */
+    record Registered(String service, String instance, List<String> sends, List<String> receives, String protocol,
+                      int maxFrameSize) implements Frame {
         public Registered {
             sends = List.copyOf(sends);
             receives = List.copyOf(receives);
+            protocol = protocol == null ? "1.0" : protocol;
+        }
+
+        public Registered(String service, String instance, List<String> sends, List<String> receives) {
+            this(service, instance, sends, receives, null, 0);
         }
 
         public String type() {

@@ -2,17 +2,13 @@ package io.exocom.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
-import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.databind.util.RawValue;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -35,6 +31,8 @@ import static io.exocom.protocol.ErrorCode.INVALID;
 public final class FrameCodec {
     private final ObjectMapper mapper;
     private final JsonFactory factory;
+    /** Frames are read refusing duplicate keys (PROTOCOL.md §1): two readers must never see two messages. */
+    private final ObjectReader frameReader;
 
     public FrameCodec() {
         this(new ObjectMapper());
@@ -43,6 +41,7 @@ public final class FrameCodec {
     public FrameCodec(ObjectMapper mapper) {
         this.mapper = mapper;
         this.factory = mapper.getFactory();
+        this.frameReader = mapper.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
     public ObjectMapper mapper() {
@@ -55,7 +54,7 @@ public final class FrameCodec {
     public ObjectNode parseObject(String text) {
         JsonNode node;
         try {
-            node = mapper.readTree(text);
+            node = frameReader.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ProtocolException(INVALID, "frame is not valid JSON: " + e.getOriginalMessage());
         }
@@ -63,92 +62,6 @@ public final class FrameCodec {
             throw new ProtocolException(INVALID, "frame must be a JSON object with a \"type\" field");
         }
         return object;
-    }
-
-    /**
-     * Parses a frame like {@link #parseObject(String)}, except that the {@code payload} of a {@code message} object
-     * is kept as the JSON text it arrived as: checked to be well-formed, but neither decoded nor encoded again. A
-     * broker that only passes payloads on then copies each one once instead of building and re-encoding a tree of
-     * it. Such a payload is a {@link POJONode} holding a {@link RawValue}, which Jackson writes back verbatim; a
-     * {@code null} payload stays {@link NullNode}.
-     */
-    public ObjectNode parseObjectKeepingPayload(String text) {
-        try (JsonParser parser = factory.createParser(text)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return parseObject(text); // not an object: the usual answer
-            }
-            ObjectNode frame = mapper.createObjectNode();
-            JsonToken token;
-            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (value == JsonToken.START_OBJECT && "message".equals(field)) {
-                    frame.set(field, readMessageKeepingPayload(parser, text));
-                } else {
-                    frame.set(field, readValue(parser, value));
-                }
-            }
-            if (token != JsonToken.END_OBJECT) {
-                return parseObject(text);
-            }
-            return frame;
-        } catch (IOException | RuntimeException malformed) {
-            return parseObject(text); // throws the usual, precise complaint (or parses what this reader could not)
-        }
-    }
-
-    private ObjectNode readMessageKeepingPayload(JsonParser parser, String text) throws IOException {
-        ObjectNode message = mapper.createObjectNode();
-        JsonToken token = parser.nextToken();
-        while (token == JsonToken.FIELD_NAME) {
-            String field = parser.currentName();
-            JsonToken value = parser.nextToken();
-            if (!"payload".equals(field) || value == JsonToken.VALUE_NULL || value == null) {
-                message.set(field, readValue(parser, value));
-                token = parser.nextToken();
-                continue;
-            }
-            int start = (int) parser.currentTokenLocation().getCharOffset();
-            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
-                parser.skipChildren();
-            }
-            token = parser.nextToken(); // skips a string without decoding it
-            if (token == null || start < 0) {
-                throw new IOException("message ends inside its payload");
-            }
-            int end = (int) parser.currentTokenLocation().getCharOffset();
-            message.set(field, new POJONode(new RawValue(valueText(text, start, end))));
-        }
-        if (token != JsonToken.END_OBJECT) {
-            throw new IOException("message is not a complete object");
-        }
-        return message;
-    }
-
-    /**
-     * The value at the parser's current token. Strings, booleans and null, which is what frames and envelopes are
-     * mostly made of, become nodes directly: {@code mapper.readTree} would set up a deserialization for each one.
-     */
-    private JsonNode readValue(JsonParser parser, JsonToken value) throws IOException {
-        if (value == null) {
-            throw new IOException("frame ends early");
-        }
-        return switch (value) {
-            case VALUE_STRING -> TextNode.valueOf(parser.getText());
-            case VALUE_TRUE -> BooleanNode.TRUE;
-            case VALUE_FALSE -> BooleanNode.FALSE;
-            case VALUE_NULL -> NullNode.getInstance();
-            default -> mapper.readTree(parser);
-        };
-    }
-
-    /** The text of a value from its first character to the next token, without the separator between them. */
-    private static String valueText(String text, int start, int nextToken) {
-        int end = nextToken;
-        while (end > start && (Character.isWhitespace(text.charAt(end - 1)) || text.charAt(end - 1) == ',')) {
-            end--;
-        }
-        return text.substring(start, end);
     }
 
     /** Reads a frame that a relay sends to ExoCom: register, send, ack or nack. */
@@ -165,7 +78,10 @@ public final class FrameCodec {
                         optionalString(frame, "instance", "register"),
                         optionalString(frame, "token", "register"),
                         optionalPositiveInt(frame, "prefetch", "register"),
-                        optionalStringList(frame, "receives", "register"));
+                        frame.hasNonNull("receives") ? optionalStringList(frame, "receives", "register") : null,
+                        optionalString(frame, "protocol", "register"));
+            case "closing":
+                return new Frame.Closing();
             case "send": {
                 JsonNode message = frame.get("message");
                 if (!(message instanceof ObjectNode envelope)) {
@@ -186,7 +102,7 @@ public final class FrameCodec {
             }
             default:
                 throw new ProtocolException(INVALID, "unknown frame type \"" + type
-                        + "\": a relay sends register, send, ack or nack");
+                        + "\": a relay sends register, send, ack, nack or closing");
         }
     }
 
@@ -197,7 +113,8 @@ public final class FrameCodec {
         switch (type) {
             case "registered":
                 return new Frame.Registered(requiredString(frame, "service", type), requiredString(frame, "instance", type),
-                        optionalStringList(frame, "sends", type), optionalStringList(frame, "receives", type));
+                        optionalStringList(frame, "sends", type), optionalStringList(frame, "receives", type),
+                        optionalString(frame, "protocol", type), frame.path("maxFrameSize").asInt(0));
             case "accepted":
                 return new Frame.Accepted(requiredString(frame, "id", type), frame.path("timestamp").asLong());
             case "rejected":
@@ -216,13 +133,9 @@ public final class FrameCodec {
         }
     }
 
+    /** A code this relay does not know (a newer broker's) is {@link ErrorCode#OTHER}: the sentence still says it. */
     private static ErrorCode code(ObjectNode frame) {
-        String code = requiredString(frame, "code", frame.path("type").asText());
-        try {
-            return ErrorCode.fromWire(code);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException(INVALID, "unknown error code \"" + code + "\"");
-        }
+        return ErrorCode.fromWireOrOther(requiredString(frame, "code", frame.path("type").asText()));
     }
 
     /**
@@ -372,36 +285,10 @@ public final class FrameCodec {
         return values;
     }
 
-    private static final String PLAIN_ACK_PREFIX = "{\"type\":\"ack\",\"id\":\"";
-
-    /**
-     * The id of an ack written exactly the way relays write it ({@code {"type":"ack","id":"..."}}, no spaces, no
-     * escapes in the id), or null for anything else, which then takes the full parse and its complaints. Every
-     * delivery is answered by an ack, so they are a third or more of all frames the broker reads; this spares
-     * them a parser and a tree.
-     */
-    public static String plainAckId(String text) {
-        int end = text.length() - 2;
-        if (end <= PLAIN_ACK_PREFIX.length() || !text.startsWith(PLAIN_ACK_PREFIX) || !text.endsWith("\"}")) {
-            return null;
-        }
-        for (int i = PLAIN_ACK_PREFIX.length(); i < end; i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\' || c < 0x20) {
-                return null;
-            }
-        }
-        String id = text.substring(PLAIN_ACK_PREFIX.length(), end);
-        return Limits.isValidId(id) ? id : null;
-    }
-
     // ------------------------------------------------------------------ writing
 
     /** Writes any frame as one JSON text. */
     public String encode(Frame frame) {
-        if (frame instanceof Frame.Deliver deliver) {
-            return deliverFrame(encodeEnvelope(deliver.message()), deliver.attempt());
-        }
         return write(g -> {
             g.writeStartObject();
             g.writeStringField("type", frame.type());
@@ -412,7 +299,10 @@ public final class FrameCodec {
                 if (r.prefetch() != null) {
                     g.writeNumberField("prefetch", r.prefetch());
                 }
-                writeList(g, "receives", r.receives());
+                if (r.receives() != null) {
+                    writeList(g, "receives", r.receives());
+                }
+                writeOptional(g, "protocol", r.protocol());
             } else if (frame instanceof Frame.Send s) {
                 g.writeFieldName("message");
                 writeEnvelope(g, s.message());
@@ -427,6 +317,10 @@ public final class FrameCodec {
                 g.writeStringField("instance", r.instance());
                 writeList(g, "sends", r.sends());
                 writeList(g, "receives", r.receives());
+                g.writeStringField("protocol", r.protocol());
+                if (r.maxFrameSize() > 0) {
+                    g.writeNumberField("maxFrameSize", r.maxFrameSize());
+                }
             } else if (frame instanceof Frame.Accepted a) {
                 g.writeStringField("id", a.id());
                 g.writeNumberField("timestamp", a.timestamp());
@@ -437,6 +331,10 @@ public final class FrameCodec {
             } else if (frame instanceof Frame.Error e) {
                 g.writeStringField("code", e.code().wire());
                 g.writeStringField("message", e.message());
+            } else if (frame instanceof Frame.Deliver d) {
+                g.writeNumberField("attempt", d.attempt());
+                g.writeFieldName("message");
+                writeEnvelope(g, d.message());
             }
             g.writeEndObject();
         });
@@ -444,41 +342,7 @@ public final class FrameCodec {
 
     /** Writes an envelope as JSON, with only the fields of §2 that are set. */
     public String encodeEnvelope(Envelope envelope) {
-        if (envelope.payload() instanceof POJONode raw && raw.getPojo() instanceof RawValue value
-                && value.rawValue() instanceof String json && envelope.id() != null) {
-            return spliceRawPayload(envelope, json);
-        }
         return write(g -> writeEnvelope(g, envelope));
-    }
-
-    /**
-     * The broker's case: the payload is JSON text passed through as it came. Only the small fields go through
-     * the generator; the payload is joined in by string concatenation, which copies it once in bulk instead of
-     * char by char through the generator's buffer and a writer.
-     */
-    private String spliceRawPayload(Envelope m, String payloadJson) {
-        String head = write(g -> {
-            g.writeStartObject();
-            g.writeStringField("name", m.name());
-            if (m.version() != null) {
-                g.writeFieldName("version");
-                mapper.writeTree(g, m.version());
-            }
-            g.writeEndObject();
-        });
-        String tail = write(g -> writeEnvelopeAfterPayload(g, m)); // starts with "{\"id\":", since id is set
-        return head.substring(0, head.length() - 1) + ",\"payload\":" + payloadJson + "," + tail.substring(1);
-    }
-
-    /**
-     * A deliver frame around an envelope that is already JSON: the broker encodes each accepted message once
-     * and wraps that text for every delivery attempt.
-     */
-    public static String deliverFrame(String envelopeJson, int attempt) {
-        return new StringBuilder(envelopeJson.length() + 48)
-                .append("{\"type\":\"deliver\",\"attempt\":").append(attempt)
-                .append(",\"message\":").append(envelopeJson).append('}')
-                .toString();
     }
 
     private void writeEnvelope(JsonGenerator g, Envelope m) throws IOException {
@@ -490,12 +354,6 @@ public final class FrameCodec {
         }
         g.writeFieldName("payload");
         mapper.writeTree(g, m.payload());
-        writeFieldsAfterPayload(g, m);
-        g.writeEndObject();
-    }
-
-    private static void writeEnvelopeAfterPayload(JsonGenerator g, Envelope m) throws IOException {
-        g.writeStartObject();
         writeFieldsAfterPayload(g, m);
         g.writeEndObject();
     }
