@@ -12,24 +12,26 @@ import io.exocom.broker.routing.RoutesWatcher;
 import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
 import io.exocom.broker.store.memory.MemoryMessageStore;
-import io.exocom.protocol.FrameCodec;
-import io.exocom.protocol.Limits;
+import io.exocom.broker.wire.FrameDecoder;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
+import io.quarkus.vertx.http.HttpServerStart;
+import io.vertx.core.http.HttpServerOptions;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,15 +44,18 @@ import java.util.concurrent.TimeUnit;
  * and the per-service gauges. Everything transport-specific lives in {@code transport} and {@code http}.
  */
 @Singleton
-public class BrokerRuntime {
+public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private static final Logger LOG = Logger.getLogger("exocom");
+    /** The exit status of a broker that hit an error it cannot recover from, as -XX:+ExitOnOutOfMemoryError's. */
+    static final int EXIT_FATAL = 3;
 
     private final ExocomConfig config;
     private final MeterRegistry registry;
-    private final FrameCodec codec = new FrameCodec();
+    private final FrameDecoder decoder = new FrameDecoder();
     private final Routing routing;
     private final Tokens tokens;
     private final MessageStore store;
+    private final TrafficObserver observer;
     private final Broker broker;
     private final Set<String> gaugedServices = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService housekeeping;
@@ -58,16 +63,21 @@ public class BrokerRuntime {
     private long evictionWarnedNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     private RoutesWatcher watcher;
     private ConfigMapRoutesSource configMapSource;
+    private final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
 
     BrokerRuntime(ExocomConfig config, MeterRegistry registry, Instance<KubernetesClient> kubernetes) {
         this.config = config;
         this.registry = registry;
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
-        this.store = new MemoryMessageStore(config.maxDeadLetters());
-        BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.ackTimeout(), config.maxAttempts(),
-                config.replyWindow(), config.dedupWindow(), config.dedupMaxEntries(), 10_000, config.maxCorrelations());
-        this.broker = new Broker(settings, routing, store, new TrafficObserver(registry, config.logMessages()), codec);
+        this.store = new MemoryMessageStore(config.maxDeadLetters(), config.maxDeadLetterBytes().asLongValue());
+        long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
+                .orElse(Runtime.getRuntime().maxMemory() / 4);
+        BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.maxQueueBytes().asLongValue(),
+                totalBytes, config.ackTimeout(), config.maxAttempts(), config.replyWindow(), config.dedupWindow(),
+                config.dedupMaxEntries(), 10_000, config.maxCorrelations());
+        this.observer = new TrafficObserver(registry, config.logMessages());
+        this.broker = new Broker(settings, routing, store, observer);
     }
 
     private Routing loadRouting(ExocomConfig config, Instance<KubernetesClient> kubernetes) {
@@ -108,35 +118,104 @@ public class BrokerRuntime {
         }
     }
 
+    /**
+     * Netty reads a whole WebSocket frame before the broker sees it; bound that at twice the frame limit, so that a
+     * frame a little over the limit is still answered {@code too-large} with its id, and anything larger is
+     * closed with 1009 unread (PROTOCOL.md §1). Connections that never send a request are closed once idle for
+     * longer than two ping intervals (a registered one is pinged, so it is never idle that long).
+     */
+    @Override
+    public void customizeHttpServer(HttpServerOptions options) {
+        options.setMaxWebSocketFrameSize(transportFrameLimit(config));
+        options.setMaxWebSocketMessageSize(transportFrameLimit(config));
+        options.setIdleTimeout((int) Math.max(10, config.pingInterval().toSeconds() * 2 + config.registrationTimeout().toSeconds()));
+        options.setIdleTimeoutUnit(TimeUnit.SECONDS);
+    }
+
+    public static int transportFrameLimit(ExocomConfig config) {
+        return (int) Math.min(16L * 1024 * 1024, 2L * config.maxFrameSize());
+    }
+
     void start(@Observes StartupEvent event) {
+        Thread.setDefaultUncaughtExceptionHandler(BrokerRuntime::uncaught);
         housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "exocom-housekeeping");
             thread.setDaemon(true);
             return thread;
         });
         long sweepMillis = Math.max(50, Math.min(1000, config.ackTimeout().toMillis() / 4));
-        housekeeping.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(guarded(this::sweep), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         if (watcher != null) {
             long pollMillis = Math.max(50, config.routesPollInterval().toMillis());
-            housekeeping.scheduleWithFixedDelay(watcher, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(guarded(watcher), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         }
         registerBrokerGauges();
-        LOG.infof("ExoCom listening on port %d (WebSocket /services, HTTP /messages)", port());
+        if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
+            LOG.warn("the JVM runs without -XX:+ExitOnOutOfMemoryError: after running out of memory the broker could "
+                    + "stay up without working; bin/exocom, the container image and the chart set it");
+        }
+    }
+
+    /**
+     * Logged once the port is really open, so that a port in use never shows a "listening" line first. Quarkus
+     * fires the event asynchronously, once per event loop that listens: the first one speaks.
+     */
+    void listening(@ObservesAsync HttpServerStart started) {
+        if (!announced.compareAndSet(false, true)) {
+            return;
+        }
+        String host = started.options().getHost();
+        LOG.infof("ExoCom %s listening on %s:%d (WebSocket /services, HTTP /messages)", ExocomMain.version(), host,
+                started.options().getPort());
+        if (!tokens.enabled() && isLoopback(host)) {
+            LOG.info("only this machine can connect: authentication is off, so ExoCom listens on loopback "
+                    + "(EXOCOM_HOST_BIND=0.0.0.0 opens it to the network)");
+        } else if (!tokens.enabled()) {
+            LOG.warn("authentication is off and ExoCom listens on " + host + ": anyone who reaches the port may send "
+                    + "and read anything (EXOCOM_TOKENS_FILE turns authentication on)");
+        }
         if (routing.isDevelopment()) {
             LOG.warn("mode: DEVELOPMENT: no routes configured (--routes, EXOCOM_ROUTES or EXOCOM_ROUTES_CONFIGMAP), so ANY service may send ANY "
                     + "message and receivers are whoever declares them; never run this way in production");
         } else {
-            LOG.infof("mode: routes from %s (%d services, reloaded on change)", routing.source(),
-                    ((StaticRouting) routing.get()).table().size());
+            int services = ((StaticRouting) routing.get()).table().size();
+            LOG.infof("mode: routes from %s (%d services, reloaded on change)", routing.source(), services);
+            if (services == 0) {
+                LOG.warn("the routes name no service at all, so every registration is refused unknown-service and "
+                        + "nothing can be sent: check " + routing.source() + " (documents of a kind other than "
+                        + "ExoService are skipped; an empty file gives no routes)");
+            }
         }
         LOG.infof("store: %s", store.description());
-        LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get() : "off");
+        LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
+                + " (" + tokens.admins() + " admin tokens)" : "off");
     }
 
-    /** The configured port; in tests Quarkus picks its own and says so in its "Listening on" line. */
-    private static int port() {
-        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(Limits.DEFAULT_PORT);
+    private static boolean isLoopback(String host) {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+    }
+
+    /**
+     * A graceful stop (PROTOCOL.md §5.6): refuse new sends with {@code shutting-down}, answer every send already
+     * begun, write out what was queued for each connection and close them all with 1001, so that relays go to the
+     * next broker at once.
+     */
+    void drain(@Observes io.quarkus.runtime.ShutdownDelayInitiatedEvent event,
+               io.exocom.broker.transport.ServicesEndpoint endpoint) {
+        // Quarkus' pre-shutdown (quarkus.shutdown.delay-enabled): readiness is down and the HTTP server still
+        // serves, unlike in ShutdownEvent, by which time Vert.x has closed every connection with a plain 1000
+        broker.stopAccepting();
+        long grace = config.shutdownGrace().toMillis();
+        try {
+            if (!broker.awaitAnswered(grace)) {
+                LOG.warnf("sends still being decided after %d ms (EXOCOM_SHUTDOWN_GRACE); stopping anyway", grace);
+            }
+            endpoint.stopPinging();
+            endpoint.closeAll(Math.max(1000, grace));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("ExoCom stopped: every send was answered and every connection closed");
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -148,17 +227,41 @@ public class BrokerRuntime {
         }
     }
 
-    private void sweep() {
-        try {
-            broker.sweep();
-            warnAboutEvictedCorrelations();
-            for (ServiceDispatcher dispatcher : broker.dispatchers()) {
-                if (gaugedServices.add(dispatcher.service())) {
-                    registerServiceGauges(dispatcher);
-                }
+    /** A housekeeping task that logs what it throws, and ends the process on an error it cannot recover from. */
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("housekeeping failed; it will run again", e);
+            } catch (Throwable fatal) {
+                uncaught(Thread.currentThread(), fatal);
             }
-        } catch (RuntimeException e) {
-            LOG.error("housekeeping failed; it will run again", e);
+        };
+    }
+
+    /**
+     * No thread may die silently, and a broker that ran out of memory must not stay up half-working: its
+     * supervisor (Kubernetes, systemd) restarts it, and relays send again what was not answered.
+     */
+    private static void uncaught(Thread thread, Throwable error) {
+        if (error instanceof VirtualMachineError) {
+            try {
+                LOG.fatalf(error, "thread %s: %s; exiting so that the broker is restarted", thread.getName(), error);
+            } finally {
+                Runtime.getRuntime().halt(EXIT_FATAL);
+            }
+        }
+        LOG.errorf(error, "thread %s died", thread.getName());
+    }
+
+    private void sweep() {
+        broker.sweep();
+        warnAboutEvictedCorrelations();
+        for (ServiceDispatcher dispatcher : broker.dispatchers()) {
+            if (gaugedServices.add(dispatcher.service())) {
+                registerServiceGauges(dispatcher);
+            }
         }
     }
 
@@ -180,6 +283,9 @@ public class BrokerRuntime {
         String service = dispatcher.service();
         Gauge.builder("exocom.queue.depth", dispatcher, ServiceDispatcher::queued)
                 .description("Copies waiting for an instance of the service").tag("service", service).register(registry);
+        Gauge.builder("exocom.queue.bytes", dispatcher, ServiceDispatcher::queuedBytes)
+                .description("Bytes of copies waiting for an instance of the service").tag("service", service)
+                .register(registry);
         Gauge.builder("exocom.in.flight", dispatcher, ServiceDispatcher::inFlight)
                 .description("Copies delivered to the service and not yet acked").tag("service", service).register(registry);
         Gauge.builder("exocom.instances", dispatcher, ServiceDispatcher::instanceCount)
@@ -196,6 +302,8 @@ public class BrokerRuntime {
                 .register(registry);
         Gauge.builder("exocom.dedup.ids", broker, Broker::rememberedIds)
                 .description("Message ids remembered for de-duplication").register(registry);
+        Gauge.builder("exocom.held.bytes", broker, Broker::heldBytes)
+                .description("Bytes of copies queued or in flight, against EXOCOM_MAX_TOTAL_BYTES").register(registry);
     }
 
     public Broker broker() {
@@ -210,8 +318,12 @@ public class BrokerRuntime {
         return tokens;
     }
 
-    public FrameCodec codec() {
-        return codec;
+    public FrameDecoder decoder() {
+        return decoder;
+    }
+
+    public TrafficObserver observer() {
+        return observer;
     }
 
     public ExocomConfig config() {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import io.restassured.http.ContentType;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,16 +56,16 @@ class AuthenticationTest extends BrokerTestSupport {
             todos.sendText("{\"type\":\"register\",\"service\":\"todos\",\"token\":\"todos-secret\",\"receives\":[\"todos.list\"]}");
             assertEquals("registered", todos.next().path("type").asText());
 
-            given().header("Authorization", "Bearer web-secret")
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer web-secret")
                     .body("{\"name\":\"todos.list\",\"sender\":\"todos\"}") // the body's sender is ignored
                     .post("/messages").then().statusCode(202);
             JsonNode delivered = todos.delivery();
             assertEquals("web", delivered.path("message").path("sender").asText());
             todos.ack(idOf(delivered));
 
-            given().body("{\"name\":\"todos.list\",\"sender\":\"web\"}").post("/messages")
+            given().contentType(ContentType.JSON).body("{\"name\":\"todos.list\",\"sender\":\"web\"}").post("/messages")
                     .then().statusCode(401).body("code", equalTo("unauthenticated"));
-            given().header("Authorization", "Bearer nope").body("{\"name\":\"todos.list\"}").post("/messages")
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer nope").body("{\"name\":\"todos.list\"}").post("/messages")
                     .then().statusCode(401);
         }
     }

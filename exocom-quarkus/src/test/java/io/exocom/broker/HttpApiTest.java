@@ -36,33 +36,33 @@ class HttpApiTest extends BrokerTestSupport {
 
             // a given id is kept, and a retry of it is not delivered twice
             String body = "{\"id\":\"http-fixed-1\",\"name\":\"report.generate\",\"sender\":\"cron\"}";
-            given().body(body).post("/messages").then().statusCode(202).body("id", equalTo("http-fixed-1"));
+            given().contentType(ContentType.JSON).body(body).post("/messages").then().statusCode(202).body("id", equalTo("http-fixed-1"));
             reporter.ack(idOf(reporter.delivery()));
-            given().body(body).post("/messages").then().statusCode(202);
+            given().contentType(ContentType.JSON).body(body).post("/messages").then().statusCode(202);
             reporter.expectNothing(java.time.Duration.ofMillis(400), "deliver");
         }
     }
 
     @Test
     void postMessagesRefusalsUseTheProtocolsStatusCodes() {
-        given().body("{\"name\":\"report.generate\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"report.generate\"}").post("/messages")
                 .then().statusCode(400).body("code", equalTo("invalid")).body("message", containsString("sender"));
-        given().body("not json").post("/messages")
+        given().contentType(ContentType.JSON).body("not json").post("/messages")
                 .then().statusCode(400).body("code", equalTo("invalid"));
-        given().body("").post("/messages")
+        given().contentType(ContentType.JSON).body("").post("/messages")
                 .then().statusCode(400).body("code", equalTo("invalid"));
-        given().body("{\"name\":\"\",\"sender\":\"cron\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"\",\"sender\":\"cron\"}").post("/messages")
                 .then().statusCode(400).body("code", equalTo("invalid")).body("message", containsString("name"));
-        given().body("{\"name\":\"todos.create\",\"sender\":\"cron\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"todos.create\",\"sender\":\"cron\"}").post("/messages")
                 .then().statusCode(403).body("code", equalTo("forbidden")).body("message", containsString("cron"));
-        given().body("{\"name\":\"x\",\"sender\":\"ghost\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"x\",\"sender\":\"ghost\"}").post("/messages")
                 .then().statusCode(403).body("code", equalTo("unknown-service"));
-        given().body("{\"name\":\"report.forbidden-check\",\"sender\":\"cron\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"report.forbidden-check\",\"sender\":\"cron\"}").post("/messages")
                 .then().statusCode(404).body("code", equalTo("no-receivers"));
-        given().body("{\"name\":\"report.generate\",\"sender\":\"cron\",\"payload\":\""
+        given().contentType(ContentType.JSON).body("{\"name\":\"report.generate\",\"sender\":\"cron\",\"payload\":\""
                         + "x".repeat(RoutedProfile.MAX_FRAME_SIZE) + "\"}").post("/messages")
                 .then().statusCode(413).body("code", equalTo("too-large"));
-        given().body("{\"name\":\"calc.done\",\"sender\":\"calc\",\"responseTo\":\"nope\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"calc.done\",\"sender\":\"calc\",\"responseTo\":\"nope\"}").post("/messages")
                 .then().statusCode(409).body("code", equalTo("unknown-command"));
     }
 
@@ -72,11 +72,11 @@ class HttpApiTest extends BrokerTestSupport {
         int accepted = 0;
         int status;
         do {
-            status = given().body("{\"name\":\"full.only\",\"sender\":\"web\"}").post("/messages").statusCode();
+            status = given().contentType(ContentType.JSON).body("{\"name\":\"full.only\",\"sender\":\"web\"}").post("/messages").statusCode();
             accepted++;
         } while (status == 202 && accepted <= RoutedProfile.MAX_QUEUE_DEPTH + 1);
         assertEquals(503, status);
-        given().body("{\"name\":\"full.only\",\"sender\":\"web\"}").post("/messages")
+        given().contentType(ContentType.JSON).body("{\"name\":\"full.only\",\"sender\":\"web\"}").post("/messages")
                 .then().statusCode(503).body("code", equalTo("queue-full")).body("message", containsString("bulkfull"));
     }
 

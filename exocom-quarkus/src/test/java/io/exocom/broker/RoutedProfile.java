@@ -44,6 +44,7 @@ public class RoutedProfile implements QuarkusTestProfile {
                 "exocom.max-queue-depth", String.valueOf(MAX_QUEUE_DEPTH),
                 "exocom.max-frame-size", String.valueOf(MAX_FRAME_SIZE),
                 "exocom.reply-window", "3s",
-                "exocom.ping-interval", "1s");
+                "exocom.ping-interval", "1s",
+                "exocom.registration-timeout", "3s");
     }
 }

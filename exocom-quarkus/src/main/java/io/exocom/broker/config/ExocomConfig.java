@@ -1,15 +1,18 @@
 package io.exocom.broker.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Every setting of the broker. Each can be given as an environment variable: {@code exocom.max-attempts} is
  * {@code EXOCOM_MAX_ATTEMPTS}. The port is Quarkus' {@code quarkus.http.port}, set from {@code EXOCOM_PORT}.
- * The README's settings table lists them all; keep the two in step.
+ * {@link Settings} checks the values a user gives before the broker starts; the README's settings table lists them
+ * all. Keep the three in step ({@code SettingsTest} checks it).
  */
 @ConfigMapping(prefix = "exocom")
 public interface ExocomConfig {
@@ -31,9 +34,23 @@ public interface ExocomConfig {
     @WithDefault("10000")
     int maxQueueDepth();
 
+    /** Bytes of waiting copies per receiving service before commands for it are rejected {@code queue-full}. */
+    @WithDefault("64M")
+    MemorySize maxQueueBytes();
+
+    /**
+     * Bytes of copies queued or in flight in the whole broker before commands are rejected {@code queue-full};
+     * default a quarter of the JVM's heap.
+     */
+    Optional<MemorySize> maxTotalBytes();
+
     /** Largest frame (and HTTP message body) in bytes; larger ones are refused {@code too-large}. */
     @WithDefault("1048576")
     int maxFrameSize();
+
+    /** Bytes that may wait to be written to one connection before it is closed as a slow consumer. */
+    @WithDefault("16M")
+    MemorySize maxPendingBytes();
 
     /** How long a delivery may stay unacknowledged before it is delivered again. */
     @WithDefault("60s")
@@ -66,21 +83,49 @@ public interface ExocomConfig {
     @WithDefault("10000")
     int maxDeadLetters();
 
+    /** Bytes of dead letters kept; beyond it the oldest are dropped, as beyond {@link #maxDeadLetters()}. */
+    @WithDefault("64M")
+    MemorySize maxDeadLetterBytes();
+
     /** Highest prefetch an instance may ask for. */
     @WithDefault("10000")
     int maxPrefetch();
 
-    /** How often ExoCom pings every connection, keeping idle ones alive through proxies and load balancers. */
+    /** How often ExoCom pings every connection; one silent for two intervals is closed. */
     @WithDefault("30s")
     Duration pingInterval();
+
+    /** How long a new connection may take to register before it is closed. */
+    @WithDefault("10s")
+    Duration registrationTimeout();
+
+    /** Most relay connections open at once. */
+    @WithDefault("10000")
+    int maxConnections();
+
+    /** Most relay connections open at once from one remote address. */
+    @WithDefault("1000")
+    int maxConnectionsPerAddress();
+
+    /** Web page origins allowed to open a WebSocket ({@code *} for any); none by default. */
+    Optional<List<String>> allowedOrigins();
+
+    /** Longest {@code ?wait=} a {@code POST /messages} may ask for. */
+    @WithDefault("60s")
+    Duration httpMaxWait();
+
+    /** How long a graceful stop waits for pending sends and queued frames before closing connections. */
+    @WithDefault("10s")
+    Duration shutdownGrace();
 
     /** One log line per delivery (sender, name, receiver, attempt). */
     @WithDefault("true")
     boolean logMessages();
 
     /**
-     * A file of {@code service=token} lines; when given, every relay must register with its service's token and
-     * {@code POST /messages} must carry it as a bearer token.
+     * A file of {@code service=token} lines (and {@code @name=token} lines for admins); when given, every relay
+     * must register with its service's token, {@code POST /messages} must carry it as a bearer token, and the
+     * other HTTP views need an admin token.
      */
     Optional<String> tokensFile();
 }

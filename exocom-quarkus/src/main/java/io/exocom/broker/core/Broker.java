@@ -3,9 +3,10 @@ package io.exocom.broker.core;
 import io.exocom.broker.routing.RoutingPolicy;
 import io.exocom.broker.store.DeadLetter;
 import io.exocom.broker.store.MessageStore;
-import io.exocom.protocol.Envelope;
+import io.exocom.broker.wire.Envelopes;
+import io.exocom.broker.wire.InboundMessage;
+import io.exocom.broker.wire.LogText;
 import io.exocom.protocol.ErrorCode;
-import io.exocom.protocol.FrameCodec;
 import io.exocom.protocol.ProtocolException;
 
 import java.time.Instant;
@@ -15,35 +16,42 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
  * The broker's core, free of any transport: accepts messages, routes copies to the receiving services'
  * dispatchers, tracks correlations for replies, de-duplicates, and dead-letters what cannot be delivered.
- * Thread-safe without a global lock: shared maps are concurrent, and each receiving service has its own lock.
+ * Thread-safe without a global lock: shared tables are striped or concurrent, and each receiving service has its
+ * own lock.
+ * <p>
+ * Acceptance is asynchronous: a send is decided (de-duplication, routes, room in every receiving queue), handed to
+ * the {@link MessageStore}, and only once the store says it holds it are its copies queued and the sender told
+ * {@code accepted}.
  */
 public final class Broker {
     private final BrokerSettings settings;
     private final Supplier<RoutingPolicy> routing;
     private final MessageStore store;
     private final BrokerListener listener;
-    private final FrameCodec codec;
     private final Map<String, ServiceDispatcher> dispatchers = new ConcurrentHashMap<>();
     private final Correlations correlations;
     private final Deduplicator deduplicator;
+    private final MemoryBudget budget;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong deadLetterKeys = new AtomicLong();
+    private final AtomicInteger deciding = new AtomicInteger();
+    private volatile boolean stopping;
 
-    public Broker(BrokerSettings settings, Supplier<RoutingPolicy> routing, MessageStore store, BrokerListener listener,
-                  FrameCodec codec) {
+    public Broker(BrokerSettings settings, Supplier<RoutingPolicy> routing, MessageStore store, BrokerListener listener) {
         this.settings = settings;
         this.routing = routing;
         this.store = store;
         this.listener = listener;
-        this.codec = codec;
         this.correlations = new Correlations(settings.replyWindow().toNanos(), settings.maxCorrelations());
         this.deduplicator = new Deduplicator(settings.dedupWindow().toNanos(), settings.dedupMaxEntries());
+        this.budget = new MemoryBudget(settings.maxTotalBytes());
     }
 
     BrokerSettings settings() {
@@ -70,7 +78,7 @@ public final class Broker {
     public ServiceDispatcher dispatcher(String service) {
         ServiceDispatcher dispatcher = dispatchers.get(service);
         return dispatcher != null ? dispatcher : dispatchers.computeIfAbsent(service,
-                s -> new ServiceDispatcher(s, this, store.pendingQueue(s), settings.affinityEntries()));
+                s -> new ServiceDispatcher(s, this, settings.affinityEntries()));
     }
 
     public Collection<ServiceDispatcher> dispatchers() {
@@ -94,60 +102,119 @@ public final class Broker {
         return dispatcher(instance.service()).unregister(instance);
     }
 
-    public boolean ack(Instance instance, String messageId) {
-        return dispatcher(instance.service()).ack(instance, messageId);
+    /** The instance shuts down: it gets no more commands, and what it gives back costs no attempt. */
+    public void closing(Instance instance) {
+        dispatcher(instance.service()).closing(instance);
     }
 
-    public boolean nack(Instance instance, String messageId, boolean requeue, String reason) {
-        return dispatcher(instance.service()).nack(instance, messageId, requeue, reason);
+    public boolean ack(Instance instance, String deliveredId) {
+        return dispatcher(instance.service()).ack(instance, deliveredId);
+    }
+
+    public boolean nack(Instance instance, String deliveredId, boolean requeue, String reason) {
+        return dispatcher(instance.service()).nack(instance, deliveredId, requeue, reason);
     }
 
     // ------------------------------------------------------------------ sending
 
     /**
-     * Accepts a message from a service, or refuses it with a {@link ProtocolException} whose code and sentence go
-     * back to the sender.
+     * Accepts a message from a service, or refuses it; {@code answer} is told which, exactly once, on whatever
+     * thread decides (this one, or the store's).
      *
-     * @param senderInstance the sending instance, or null when the message came over HTTP
-     * @param envelope       a validated envelope with an id
-     * @return the acceptance timestamp in unix nanoseconds (the first one for a repeated id)
+     * @param asker   who sent it: where replies to a command go
+     * @param message a validated envelope with an id
      */
-    public long accept(String sender, String senderInstance, Envelope envelope) {
-        try {
-            return acceptOrThrow(sender, senderInstance, envelope);
-        } catch (ProtocolException rejection) {
-            listener.rejected(sender, envelope.name(), rejection);
-            throw rejection.messageId() == null ? rejection.withMessageId(envelope.id()) : rejection;
+    public void accept(String sender, Asker asker, InboundMessage message, Acceptance answer) {
+        if (stopping) {
+            refused(sender, message, shuttingDown(), answer);
+            return;
         }
-    }
-
-    private long acceptOrThrow(String sender, String senderInstance, Envelope envelope) {
         long now = System.nanoTime();
-        long timestamp = wallClockNanos();
-        String dedupKey = Deduplicator.key(sender, envelope.id());
-        long first = deduplicator.rememberOrGetFirst(dedupKey, timestamp, now);
-        if (first != 0) {
-            return first;
+        Deduplicator.Pending pending = deduplicator.begin(sender, message.id(), answer, now);
+        if (pending == null) {
+            return; // a known id (answered), or a duplicate of a send being decided (answered with it)
         }
+        deciding.incrementAndGet();
+        Route route;
         try {
-            Envelope accepted = envelope.accepted(timestamp, sender);
-            AcceptedMessage message = new AcceptedMessage(accepted, codec.encodeEnvelope(accepted), senderInstance,
-                    sequence.incrementAndGet(), now);
-            if (envelope.isReply()) {
-                routeReply(message, now);
-            } else {
-                routeCommand(message);
-            }
-            return timestamp;
+            route = message.isReply() ? routeReply(sender, message, now) : routeCommand(sender, asker, message, now);
         } catch (ProtocolException rejection) {
-            deduplicator.forget(dedupKey, timestamp);
-            throw rejection;
+            deduplicator.fail(pending, rejection);
+            deciding.decrementAndGet();
+            refused(sender, message, rejection, answer);
+            return;
+        }
+        store.append(route.message, route.copies, new MessageStore.Appended() {
+            @Override
+            public void stored() {
+                route.commit();
+                deduplicator.complete(pending, route.message.timestamp(), System.nanoTime());
+                listener.accepted(route.message, route.copies.size());
+                deciding.decrementAndGet();
+                answer.accepted(route.message.timestamp());
+            }
+
+            @Override
+            public void failed(ProtocolException why) {
+                route.abandon();
+                deduplicator.fail(pending, why);
+                deciding.decrementAndGet();
+                refused(sender, message, why, answer);
+            }
+        });
+    }
+
+    private void refused(String sender, InboundMessage message, ProtocolException rejection, Acceptance answer) {
+        ProtocolException named = rejection.messageId() == null ? rejection.withMessageId(message.id()) : rejection;
+        listener.rejected(sender, message.name(), named);
+        answer.rejected(named);
+    }
+
+    /** What accepting one message will do once the store holds it, with the room it reserved. */
+    private final class Route {
+        final AcceptedMessage message;
+        final List<Delivery> copies;
+        final List<ServiceDispatcher> targets;
+        final boolean reservedInQueues;
+        final String closedCorrelation;
+
+        Route(AcceptedMessage message, List<Delivery> copies, List<ServiceDispatcher> targets, boolean reservedInQueues,
+              String closedCorrelation) {
+            this.message = message;
+            this.copies = copies;
+            this.targets = targets;
+            this.reservedInQueues = reservedInQueues;
+            this.closedCorrelation = closedCorrelation;
+        }
+
+        void commit() {
+            for (int i = 0; i < copies.size(); i++) {
+                Delivery copy = copies.get(i);
+                if (copy.replyTo() instanceof Asker.OverHttp http) {
+                    targets.get(i).enqueueHttpReply(copy, http);
+                } else {
+                    targets.get(i).enqueueReserved(copy);
+                }
+            }
+        }
+
+        void abandon() {
+            for (int i = 0; i < copies.size(); i++) {
+                if (reservedInQueues) {
+                    targets.get(i).release(copies.get(i).size());
+                }
+                budget.release(copies.get(i).size());
+            }
+            if (closedCorrelation != null) { // the final reply was not stored: its command still takes one
+                Delivery reply = copies.get(0);
+                String askerId = message.responseTo().equals(closedCorrelation) ? null : message.responseTo();
+                correlations.open(message.sender(), closedCorrelation, reply.replyTo(), askerId, System.nanoTime());
+            }
         }
     }
 
-    private void routeCommand(AcceptedMessage message) {
+    private Route routeCommand(String sender, Asker asker, InboundMessage message, long now) {
         RoutingPolicy routes = routing.get();
-        String sender = message.sender();
         String name = message.name();
         if (!routes.maySend(sender, name)) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "service " + sender + " may not send " + name
@@ -158,64 +225,113 @@ public final class Broker {
             throw new ProtocolException(ErrorCode.NO_RECEIVERS, "no service receives " + name + " sent by " + sender
                     + ": add " + name + " to the receives of the service that handles it");
         }
+        long timestamp = wallClockNanos();
+        String originId = message.originId() != null ? message.originId() : message.id();
+        byte[] envelope = Envelopes.stamp(message, message.id(), timestamp, originId, null, sender);
+        AcceptedMessage accepted = new AcceptedMessage(sequence.incrementAndGet(), sender, asker, message.id(), name,
+                originId, null, true, timestamp, now, envelope);
+        long size = accepted.size();
+        if (!budget.tryReserve(size * receivers.size())) {
+            throw memoryFull(sender, name);
+        }
         List<ServiceDispatcher> targets = new ArrayList<>(receivers.size());
+        List<Delivery> copies = new ArrayList<>(receivers.size());
         for (String receiver : receivers) {
             ServiceDispatcher target = dispatcher(receiver);
-            if (!target.reserve(settings.maxQueueDepth())) {
-                targets.forEach(ServiceDispatcher::release);
-                throw queueFull(receiver, sender, name);
+            String full = target.reserve(size, settings.maxQueueDepth(), settings.maxQueueBytes());
+            if (full != null) {
+                targets.forEach(reserved -> reserved.release(size));
+                budget.release(size * receivers.size());
+                throw queueFull(receiver, sender, name, full);
             }
             targets.add(target);
+            copies.add(new Delivery(accepted, receiver, null));
         }
-        listener.accepted(message, targets.size());
-        for (ServiceDispatcher target : targets) {
-            target.enqueueReserved(new Delivery(message, target.service(), null));
-        }
+        return new Route(accepted, copies, targets, true, null);
     }
 
-    private void routeReply(AcceptedMessage reply, long now) {
-        String sender = reply.sender();
-        String commandId = reply.envelope().responseTo();
-        Correlations.Asker asker = correlations.find(sender, commandId, now);
-        if (asker == null) {
+    private Route routeReply(String sender, InboundMessage reply, long now) {
+        String commandId = reply.responseTo();
+        Correlations.Open open = correlations.find(sender, commandId, now);
+        if (open == null) {
             throw unknownCommand(sender, reply.name(), commandId);
         }
         if (!routing.get().maySend(sender, reply.name())) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "service " + sender + " may not send the reply "
                     + reply.name() + ": add " + reply.name() + " to the sends of " + sender + " in the routes");
         }
+        Asker asker = open.asker();
+        long timestamp = wallClockNanos();
+        String originId = reply.originId() != null ? reply.originId() : reply.id();
+        byte[] envelope = Envelopes.stamp(reply, reply.id(), timestamp, originId, open.askerId(), sender);
+        AcceptedMessage accepted = new AcceptedMessage(sequence.incrementAndGet(), sender, null, reply.id(),
+                reply.name(), originId, open.askerId(), reply.isFinal(), timestamp, now, envelope);
+        long size = accepted.size();
         ServiceDispatcher target = dispatcher(asker.service());
-        if (!target.reserve(settings.maxQueueDepth())) {
-            throw queueFull(asker.service(), sender, reply.name());
+        if (!budget.tryReserve(size)) {
+            throw memoryFull(sender, reply.name());
         }
-        if (reply.envelope().isFinal() && !correlations.close(sender, commandId, asker)) {
-            target.release();
+        boolean queued = asker instanceof Asker.OfInstance; // replies to HTTP never wait in a queue
+        if (queued) {
+            String full = target.reserve(size, settings.maxQueueDepth(), settings.maxQueueBytes());
+            if (full != null) {
+                budget.release(size);
+                throw queueFull(asker.service(), sender, reply.name(), full);
+            }
+        }
+        if (reply.isFinal() && !correlations.close(sender, commandId)) {
+            if (queued) {
+                target.release(size);
+            }
+            budget.release(size);
             throw unknownCommand(sender, reply.name(), commandId);
         }
-        listener.accepted(reply, 1);
-        target.enqueueReserved(new Delivery(reply, asker.service(), asker.instance()));
+        return new Route(accepted, List.of(new Delivery(accepted, asker.service(), asker)), List.of(target), queued,
+                reply.isFinal() ? commandId : null);
     }
 
     private static ProtocolException unknownCommand(String sender, String name, String commandId) {
         return new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "service " + sender + " replied " + name
-                + " to command " + commandId + ", which was never delivered to " + sender
+                + " to command " + LogText.quote(commandId) + ", which was never delivered to " + sender
                 + " or whose correlation has ended (final reply sent, or reply window passed)");
     }
 
-    private static ProtocolException queueFull(String receiver, String sender, String name) {
-        return new ProtocolException(ErrorCode.QUEUE_FULL, "the queue of service " + receiver + " is full, so "
-                + name + " from " + sender + " was not accepted: start more instances of " + receiver
+    private static ProtocolException queueFull(String receiver, String sender, String name, String bound) {
+        return new ProtocolException(ErrorCode.QUEUE_FULL, "the queue of service " + receiver + " is full (" + bound
+                + "), so " + name + " from " + sender + " was not accepted: start more instances of " + receiver
                 + " or retry later");
     }
 
-    // ------------------------------------------------------------------ dead letters
+    private ProtocolException memoryFull(String sender, String name) {
+        return new ProtocolException(ErrorCode.QUEUE_FULL, "ExoCom holds as many messages as its memory bound allows ("
+                + budget.limit() + " bytes, EXOCOM_MAX_TOTAL_BYTES), so " + name + " from " + sender
+                + " was not accepted: retry later, when receivers have caught up");
+    }
+
+    private static ProtocolException shuttingDown() {
+        return new ProtocolException(ErrorCode.SHUTTING_DOWN, "ExoCom is shutting down and accepts nothing more: "
+                + "send it again to the broker that takes over (relays do so by themselves)");
+    }
+
+    // ------------------------------------------------------------------ settling
+
+    /** A copy's journey ended (acked, or handed to an HTTP request): it no longer counts against the budget. */
+    void settled(Delivery copy) {
+        budget.release(copy.size());
+    }
+
+    void replyDropped(Delivery reply, String reason) {
+        listener.replyDropped(reply, reason);
+        settled(reply);
+    }
 
     void deadLetter(Delivery delivery, String reason) {
+        settled(delivery);
         DeadLetter letter = new DeadLetter("dl-" + deadLetterKeys.incrementAndGet(), delivery, reason,
                 System.currentTimeMillis());
-        Optional<DeadLetter> evicted = store.deadLetters().add(letter);
+        List<DeadLetter> evicted = store.deadLetters().add(letter);
         listener.deadLettered(letter);
-        evicted.ifPresent(listener::deadLetterEvicted);
+        evicted.forEach(listener::deadLetterEvicted);
     }
 
     /** Outcome of a replay request. */
@@ -227,12 +343,40 @@ public final class Broker {
         if (letter.isEmpty()) {
             return ReplayResult.NOT_FOUND;
         }
-        Delivery delivery = letter.get().delivery();
-        if (!dispatcher(delivery.service()).enqueueReplay(delivery.replay(), settings.maxQueueDepth())) {
+        Delivery delivery = letter.get().delivery().replay();
+        if (!budget.tryReserve(delivery.size())) {
+            store.deadLetters().add(letter.get());
+            return ReplayResult.QUEUE_FULL;
+        }
+        if (dispatcher(delivery.service()).enqueueReplay(delivery, settings.maxQueueDepth(), settings.maxQueueBytes()) != null) {
+            budget.release(delivery.size());
             store.deadLetters().add(letter.get());
             return ReplayResult.QUEUE_FULL;
         }
         return ReplayResult.REPLAYED;
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    /** From now on every send is refused {@code shutting-down}. */
+    public void stopAccepting() {
+        stopping = true;
+    }
+
+    public boolean isStopping() {
+        return stopping;
+    }
+
+    /** Waits until every send begun before {@link #stopAccepting()} was answered; false when time ran out. */
+    public boolean awaitAnswered(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (deciding.get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ housekeeping
@@ -259,6 +403,11 @@ public final class Broker {
 
     public int rememberedIds() {
         return deduplicator.size();
+    }
+
+    /** Bytes of copies queued or in flight, against {@link BrokerSettings#maxTotalBytes()}. */
+    public long heldBytes() {
+        return budget.used();
     }
 
     private static long wallClockNanos() {

@@ -21,6 +21,12 @@ public interface BrokerListener {
     /** A dead letter was pushed out by a newer one because the store is full. */
     void deadLetterEvicted(DeadLetter deadLetter);
 
+    /** A reply that had nowhere to go (its command came over HTTP and nobody waits for it). */
+    void replyDropped(Delivery reply, String reason);
+
+    /** A command is delivered under an id of its own, since its sender's id was open at the receiver for another. */
+    void idRewritten(Delivery copy, String senderId);
+
     BrokerListener NONE = new BrokerListener() {
         public void accepted(AcceptedMessage message, int copies) {
         }
@@ -35,6 +41,12 @@ public interface BrokerListener {
         }
 
         public void deadLetterEvicted(DeadLetter deadLetter) {
+        }
+
+        public void replyDropped(Delivery reply, String reason) {
+        }
+
+        public void idRewritten(Delivery copy, String senderId) {
         }
     };
 }

@@ -1,88 +1,149 @@
 package io.exocom.broker.core;
 
+import io.exocom.protocol.ProtocolException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Remembers the ids each service sent within the de-duplication window (PROTOCOL.md §5.3), so that a repeated
- * send is answered with the first timestamp and not delivered again. Bounded: beyond {@code maxEntries} the
- * oldest ids are forgotten early, which keeps memory flat under any load.
+ * send is answered with the first timestamp and not delivered again.
+ * <p>
+ * The decision and its outcome are one step: a send whose id is new becomes <em>pending</em> until the broker has
+ * stored or refused it ({@link #complete}, {@link #fail}); a duplicate that arrives meanwhile waits for that outcome
+ * and gets the same answer, so it can never be told {@code accepted} for a first copy that was then refused. A
+ * refused id leaves no trace. Bounded: beyond {@code maxEntries} the oldest ids are forgotten early. Striped with a
+ * lock each; the memory is a {@link TimedTable} of 128-bit fingerprints.
  */
 final class Deduplicator {
+    private static final int STRIPE_BITS = 4;
 
-    private record Remembered(String key, long timestamp, long rememberedNanos) {
+    private final Stripe[] stripes = new Stripe[1 << STRIPE_BITS];
+    private final long windowNanos;
+
+    /** A send being decided; its duplicates wait here. */
+    static final class Pending {
+        private final Key128 key;
+        private final Stripe stripe;
+        private List<Acceptance> duplicates;
+
+        private Pending(Key128 key, Stripe stripe) {
+            this.key = key;
+            this.stripe = stripe;
+        }
     }
 
-    private final Map<String, Remembered> seen = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Remembered> byAge = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger size = new AtomicInteger();
-    private final long windowNanos;
-    private final int maxEntries;
+    private static final class Stripe {
+        final TimedTable remembered;
+        final Map<Key128, Pending> pending = new HashMap<>();
+
+        Stripe(int maxEntries) {
+            remembered = new TimedTable(maxEntries);
+        }
+    }
 
     Deduplicator(long windowNanos, int maxEntries) {
         this.windowNanos = windowNanos;
-        this.maxEntries = maxEntries;
-    }
-
-    static String key(String service, String id) {
-        return service + '\u0000' + id;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Stripe(Math.max(1, maxEntries / stripes.length));
+        }
     }
 
     /**
-     * Remembers {@code key} with its timestamp unless it is already known.
+     * Looks a send up. A known id is answered {@code accepted} with its first timestamp at once; a duplicate of a
+     * send being decided is answered when that one is.
      *
-     * @return the timestamp of the first acceptance when the key is known, else 0
+     * @return the pending send the caller must {@link #complete} or {@link #fail}; null when the answer is given or
+     * will be given by another send's outcome
      */
-    long rememberOrGetFirst(String key, long timestamp, long nowNanos) {
-        Remembered fresh = new Remembered(key, timestamp, nowNanos);
-        Remembered first = seen.putIfAbsent(key, fresh);
-        if (first != null && nowNanos - first.rememberedNanos() <= windowNanos) {
-            return first.timestamp();
+    Pending begin(String sender, String id, Acceptance answer, long nowNanos) {
+        Key128 key = Key128.of(sender, id);
+        Stripe stripe = stripes[key.stripe(STRIPE_BITS)];
+        long firstTimestamp;
+        synchronized (stripe) {
+            int slot = stripe.remembered.find(key);
+            if (slot >= 0 && nowNanos - stripe.remembered.time(slot) <= windowNanos) {
+                firstTimestamp = stripe.remembered.number(slot);
+            } else {
+                Pending decided = stripe.pending.get(key);
+                if (decided != null) {
+                    if (decided.duplicates == null) {
+                        decided.duplicates = new ArrayList<>(2);
+                    }
+                    decided.duplicates.add(answer);
+                    return null;
+                }
+                Pending fresh = new Pending(key, stripe);
+                stripe.pending.put(key, fresh);
+                return fresh;
+            }
         }
-        if (first != null) {
-            seen.put(key, fresh); // an expired entry the sweeper has not reached yet
-        } else {
-            size.incrementAndGet();
-        }
-        byAge.add(fresh);
-        // entries forgotten after a rejection are still queued by age: skip past them until under the bound
-        while (size.get() > maxEntries && evictOldest()) {
-            // keep evicting
-        }
-        return 0;
+        answer.accepted(firstTimestamp);
+        return null;
     }
 
-    /** Forgets a key again: its send was rejected, so a retry must be judged afresh. */
-    void forget(String key, long timestamp) {
-        Remembered entry = seen.get(key);
-        if (entry != null && entry.timestamp() == timestamp && seen.remove(key, entry)) {
-            size.decrementAndGet();
+    /** The send was accepted: remember its id, and answer its duplicates. */
+    void complete(Pending pending, long timestamp, long nowNanos) {
+        List<Acceptance> duplicates;
+        synchronized (pending.stripe) {
+            pending.stripe.pending.remove(pending.key);
+            pending.stripe.remembered.put(pending.key, nowNanos, timestamp, null);
+            duplicates = pending.duplicates;
+        }
+        if (duplicates != null) {
+            duplicates.forEach(duplicate -> duplicate.accepted(timestamp));
+        }
+    }
+
+    /** The send was refused: forget it, and give its duplicates the same answer. */
+    void fail(Pending pending, ProtocolException rejection) {
+        List<Acceptance> duplicates;
+        synchronized (pending.stripe) {
+            pending.stripe.pending.remove(pending.key);
+            duplicates = pending.duplicates;
+        }
+        if (duplicates != null) {
+            duplicates.forEach(duplicate -> duplicate.rejected(rejection));
+        }
+    }
+
+    /** Remembers an id recovered from storage, as accepted at {@code rememberedNanos} on this process's clock. */
+    void restore(String sender, String id, long timestamp, long rememberedNanos) {
+        Key128 key = Key128.of(sender, id);
+        Stripe stripe = stripes[key.stripe(STRIPE_BITS)];
+        synchronized (stripe) {
+            stripe.remembered.put(key, rememberedNanos, timestamp, null);
         }
     }
 
     void expire(long nowNanos) {
-        Remembered oldest;
-        while ((oldest = byAge.peek()) != null
-                && (nowNanos - oldest.rememberedNanos() > windowNanos || size.get() > maxEntries)) {
-            evictOldest();
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                stripe.remembered.expire(nowNanos - windowNanos);
+            }
         }
-    }
-
-    /** @return false when nothing was left to evict */
-    private boolean evictOldest() {
-        Remembered oldest = byAge.poll();
-        if (oldest == null) {
-            return false;
-        }
-        if (seen.remove(oldest.key(), oldest)) {
-            size.decrementAndGet();
-        }
-        return true;
     }
 
     int size() {
-        return size.get();
+        int size = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                size += stripe.remembered.size();
+            }
+        }
+        return size;
+    }
+
+    /** Sends being decided right now. */
+    int pending() {
+        int pending = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                pending += stripe.pending.size();
+            }
+        }
+        return pending;
     }
 }

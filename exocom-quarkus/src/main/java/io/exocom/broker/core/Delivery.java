@@ -8,28 +8,30 @@ package io.exocom.broker.core;
 public final class Delivery {
     private final AcceptedMessage message;
     private final String service;
-    private final String pinnedInstance;
+    private final Asker replyTo;
+    private String deliveredId;
+    private byte[] envelope;
     private int attempts;
     private Instance holder;
     private String lastInstance;
     private long deliveredNanos;
 
     /**
-     * @param pinnedInstance for replies, the instance that sent the command replied to: the reply goes there
-     *                       while that instance is registered. Null for commands.
+     * @param replyTo for a reply, the asker it goes to (an instance, while that one is registered, or an HTTP
+     *                request); null for a command
      */
-    public Delivery(AcceptedMessage message, String service, String pinnedInstance) {
+    public Delivery(AcceptedMessage message, String service, Asker replyTo) {
         this.message = message;
         this.service = service;
-        this.pinnedInstance = pinnedInstance;
+        this.replyTo = replyTo;
+        if (message.isReply()) {
+            this.deliveredId = message.id();
+            this.envelope = message.envelope();
+        }
     }
 
     public AcceptedMessage message() {
         return message;
-    }
-
-    public String id() {
-        return message.id();
     }
 
     public String service() {
@@ -40,8 +42,26 @@ public final class Delivery {
         return message.isReply();
     }
 
-    public String pinnedInstance() {
-        return pinnedInstance;
+    public Asker replyTo() {
+        return replyTo;
+    }
+
+    /**
+     * The id this copy is delivered under: the sender's, unless another sender's command with the same id was open
+     * at this service when it was first delivered (PROTOCOL.md §2). Null for a command not yet delivered.
+     */
+    public String deliveredId() {
+        return deliveredId;
+    }
+
+    /** The envelope as delivered; the message's own unless its id was rewritten. */
+    public byte[] envelope() {
+        return envelope != null ? envelope : message.envelope();
+    }
+
+    /** The id to find this copy by: its delivered id, or the sender's before the first delivery. */
+    public String idForViews() {
+        return deliveredId != null ? deliveredId : message.id();
     }
 
     /** Deliveries made so far; the attempt number of the current one when in flight. */
@@ -63,6 +83,15 @@ public final class Delivery {
         return deliveredNanos;
     }
 
+    public long size() {
+        return message.size();
+    }
+
+    void assignDeliveredId(String id, byte[] rewrittenEnvelope) {
+        deliveredId = id;
+        envelope = rewrittenEnvelope;
+    }
+
     void deliveredTo(Instance instance, long nowNanos) {
         attempts++;
         holder = instance;
@@ -70,12 +99,20 @@ public final class Delivery {
         deliveredNanos = nowNanos;
     }
 
+    /** The attempt ended without counting: a closing instance gave the copy back (PROTOCOL.md §5.2). */
+    void uncountAttempt() {
+        attempts--;
+    }
+
     void released() {
         holder = null;
     }
 
-    /** A replayed dead letter starts counting attempts afresh. */
+    /** A replayed dead letter starts counting attempts afresh, under the id it had. */
     public Delivery replay() {
-        return new Delivery(message, service, null);
+        Delivery copy = new Delivery(message, service, replyTo);
+        copy.deliveredId = deliveredId;
+        copy.envelope = envelope;
+        return copy;
     }
 }

@@ -6,9 +6,21 @@ package io.exocom.broker.core;
  */
 public interface Outbound {
 
-    /** Queues one text frame for the instance; frames written from one thread arrive in order. */
-    void send(String frame);
+    /** Queues one frame (JSON as UTF-8) for the instance; frames written from one thread arrive in order. */
+    void send(byte[] frame);
 
-    /** Closes the connection with a WebSocket close code and reason. */
+    /** Queues a deliver frame around an envelope that many deliveries share, without copying it. */
+    void deliver(byte[] envelope, int attempt);
+
+    /** Closes the connection with a WebSocket close code and reason, after the frames queued before. */
     void close(int code, String reason);
+
+    /**
+     * Whether as much waits to be written to this connection as should: the broker then gives it nothing more
+     * (commands and replies wait in their queue instead of in the connection's buffer) until it drains.
+     */
+    boolean isBackedUp();
+
+    /** Runs {@code resume} each time the connection drained after {@link #isBackedUp()} said it was backed up. */
+    void whenDrained(Runnable resume);
 }

@@ -1,92 +1,193 @@
 package io.exocom.broker.http;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.exocom.broker.BrokerRuntime;
 import io.exocom.broker.auth.Tokens;
-import io.exocom.protocol.Envelope;
+import io.exocom.broker.core.Acceptance;
+import io.exocom.broker.core.Asker;
+import io.exocom.broker.wire.FrameProblem;
+import io.exocom.broker.wire.InboundMessage;
+import io.exocom.broker.wire.JsonBytes;
+import io.exocom.broker.wire.LogText;
+import io.exocom.broker.wire.Utf8;
 import io.exocom.protocol.ErrorCode;
-import io.exocom.protocol.FrameCodec;
 import io.exocom.protocol.Limits;
 import io.exocom.protocol.ProtocolException;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.util.Optional;
+import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * {@code POST /messages} (PROTOCOL.md §7): send one message over plain HTTP, for scripts, cron jobs and services
- * without a relay. The same routing rules apply as on the WebSocket.
+ * without a relay, optionally waiting for its replies with {@code ?wait=5s}. The same routing rules apply as on
+ * the WebSocket, and every refusal is logged and counted as one there is.
+ * <p>
+ * Only {@code application/json} is accepted: a web page can post "simple" bodies (text, forms) to any address
+ * without asking, and a developer's browser must not be a way into a local broker.
  */
 @Path("/messages")
+@Singleton
 public class MessagesResource {
     private final BrokerRuntime runtime;
+    private final Vertx vertx;
+    private final Set<HttpReplyWaiter> waiting = ConcurrentHashMap.newKeySet();
 
-    MessagesResource(BrokerRuntime runtime) {
+    MessagesResource(BrokerRuntime runtime, Vertx vertx) {
         this.runtime = runtime;
+        this.vertx = vertx;
     }
 
     @POST
     @NonBlocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response send(String body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        FrameCodec codec = runtime.codec();
-        int limit = runtime.config().maxFrameSize();
-        if (body == null || body.isBlank()) {
-            return Problems.of(ErrorCode.INVALID, "the request body must be a message envelope as JSON, "
-                    + "like {\"name\":\"todos.create\",\"payload\":{...},\"sender\":\"cron\"}");
-        }
-        if (Limits.utf8Length(body) > limit) {
-            return Problems.of(ErrorCode.TOO_LARGE, "the message is larger than this broker's limit of " + limit + " bytes");
-        }
+    public CompletionStage<Response> send(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+                                          @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                          @QueryParam("wait") String wait) {
         String sender = null;
+        InboundMessage message = null;
         try {
-            ObjectNode json = codec.parseObject(body);
-            Envelope envelope = codec.decodeEnvelope(json, false);
-            Tokens tokens = runtime.tokens();
-            if (tokens.enabled()) {
-                Optional<String> authenticated = tokens.serviceOf(bearer(authorization));
-                if (authenticated.isEmpty()) {
-                    return Problems.of(ErrorCode.UNAUTHENTICATED, "send the sending service's token as "
-                            + "\"Authorization: Bearer <token>\"");
-                }
-                sender = authenticated.get();
-            } else {
-                sender = envelope.sender();
-                if (sender == null || !Limits.isValidServiceName(sender)) {
-                    return Problems.of(ErrorCode.INVALID, "name the sending service in the body's \"sender\" field "
-                            + "(authentication is off, so ExoCom takes the sender from the body)");
-                }
+            if (!isJson(contentType)) {
+                throw new HttpProblem(415, "unsupported-media-type", "POST /messages takes a message envelope as "
+                        + "JSON: send it with \"Content-Type: application/json\" (not " + (contentType == null
+                        ? "without a Content-Type" : LogText.quote(contentType)) + ")");
             }
+            Duration waitFor = waitOf(wait);
+            int limit = runtime.config().maxFrameSize();
+            if (body == null || body.length == 0) {
+                throw new ProtocolException(ErrorCode.INVALID, "the request body must be a message envelope as JSON, "
+                        + "like {\"name\":\"todos.create\",\"payload\":{...},\"sender\":\"cron\"}");
+            }
+            if (body.length > limit) {
+                throw new ProtocolException(ErrorCode.TOO_LARGE, "the request body has " + body.length
+                        + " bytes, more than this broker's limit of " + limit + " (EXOCOM_MAX_FRAME_SIZE)");
+            }
+            if (!Utf8.isValid(body, 0, body.length)) {
+                throw new ProtocolException(ErrorCode.INVALID, "the request body is not valid UTF-8");
+            }
+            message = runtime.decoder().decodeEnvelope(body, body.length, false);
+            sender = sender(message, authorization);
             if (!runtime.broker().routing().isKnownService(sender)) {
-                return Problems.of(ErrorCode.UNKNOWN_SERVICE, "service " + sender + " is not in the routes");
+                throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "service " + sender + " is not in the routes: "
+                        + "declare it (an ExoService) before it sends");
             }
-            if (envelope.id() == null) {
-                envelope = envelope.withId(UUID.randomUUID().toString());
+            if (message.id() == null) {
+                message = message.withId(UUID.randomUUID().toString());
             }
-            long timestamp = runtime.broker().accept(sender, null, envelope);
-            ObjectNode accepted = JsonNodeFactory.instance.objectNode();
-            accepted.put("id", envelope.id());
-            accepted.put("timestamp", timestamp);
-            return Response.accepted(accepted).type(MediaType.APPLICATION_JSON).build();
+            return accept(sender, message, waitFor);
+        } catch (HttpProblem problem) {
+            runtime.observer().rejected(sender == null ? "unknown" : sender, message == null ? null : message.name(),
+                    new ProtocolException(ErrorCode.INVALID, problem.getMessage()));
+            return CompletableFuture.completedFuture(Problems.of(problem.status, problem.code, problem.getMessage()));
         } catch (ProtocolException problem) {
-            return Problems.of(problem.code(), problem.getMessage());
+            runtime.observer().rejected(sender == null ? "unknown" : sender, message == null ? null : message.name(), problem);
+            return CompletableFuture.completedFuture(Problems.of(problem.code(), problem.getMessage()));
         }
     }
 
-    private static String bearer(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    private CompletionStage<Response> accept(String sender, InboundMessage message, Duration waitFor) {
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        Context context = vertx.getOrCreateContext();
+        Executor onRequestContext = task -> context.runOnContext(ignored -> task.run());
+        HttpReplyWaiter waiter = waitFor == null ? null
+                : new HttpReplyWaiter(message.id(), response, onRequestContext, 4L * runtime.config().maxFrameSize());
+        String id = message.id();
+        runtime.broker().accept(sender, new Asker.OverHttp(sender, waiter), message, new Acceptance() {
+            @Override
+            public void accepted(long timestamp) {
+                if (waiter == null) {
+                    byte[] body = new JsonBytes(64).ascii("{\"id\":").string(id).ascii(",\"timestamp\":")
+                            .number(timestamp).put('}').toBytes();
+                    onRequestContext.execute(() -> response.complete(Response.accepted(body).type(MediaType.APPLICATION_JSON).build()));
+                    return;
+                }
+                waiter.accepted(timestamp);
+                waiting.add(waiter);
+                long timer = vertx.setTimer(waitFor.toMillis(), ignored -> waiter.giveUp("no final reply within "
+                        + waitFor.toMillis() + " ms; the command was accepted, and replies that come later are dropped"));
+                response.whenComplete((done, error) -> {
+                    vertx.cancelTimer(timer);
+                    waiting.remove(waiter);
+                });
+            }
+
+            @Override
+            public void rejected(ProtocolException rejection) {
+                onRequestContext.execute(() -> response.complete(Problems.of(rejection.code(), rejection.getMessage())));
+            }
+        });
+        return response;
+    }
+
+    /** Requests still waiting for replies when the broker stops get what they have. */
+    void stop(@Observes @Priority(5) io.quarkus.runtime.ShutdownDelayInitiatedEvent event) {
+        waiting.forEach(waiter -> waiter.giveUp("ExoCom is shutting down; the command was accepted"));
+    }
+
+    private String sender(InboundMessage message, String authorization) {
+        Tokens tokens = runtime.tokens();
+        if (tokens.enabled()) {
+            String token = AdminAccess.bearer(authorization);
+            return tokens.serviceOf(token).orElseThrow(() -> new ProtocolException(ErrorCode.UNAUTHENTICATED,
+                    "send the sending service's token as \"Authorization: Bearer <token>\""));
+        }
+        String sender = message.claimedSender();
+        if (sender == null || !Limits.isValidServiceName(sender)) {
+            throw new FrameProblem(ErrorCode.INVALID, "name the sending service in the body's \"sender\" field "
+                    + "(authentication is off, so ExoCom takes the sender from the body)", null, message.id());
+        }
+        return sender;
+    }
+
+    private Duration waitOf(String wait) {
+        if (wait == null) {
             return null;
         }
-        return authorization.substring(7).trim();
+        Duration max = runtime.config().httpMaxWait();
+        Duration parsed = io.exocom.broker.config.Settings.parseDurationOrNull(wait.trim());
+        if (parsed == null || parsed.isNegative() || parsed.isZero() || parsed.compareTo(max) > 0) {
+            throw new HttpProblem(400, ErrorCode.INVALID.wire(), "?wait=" + LogText.quote(wait) + " must be a duration "
+                    + "like 500ms or 5s, at most " + max.toMillis() + " ms (EXOCOM_HTTP_MAX_WAIT)");
+        }
+        return parsed;
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.split(";", 2)[0].trim();
+        return type.equalsIgnoreCase("application/json");
+    }
+
+    /** A refusal that is HTTP's own, with no code of PROTOCOL.md §3. */
+    private static final class HttpProblem extends RuntimeException {
+        final int status;
+        final String code;
+
+        HttpProblem(int status, String code, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.code = code;
+        }
     }
 }

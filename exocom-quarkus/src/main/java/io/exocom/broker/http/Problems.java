@@ -1,7 +1,6 @@
 package io.exocom.broker.http;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.exocom.broker.wire.JsonBytes;
 import io.exocom.protocol.ErrorCode;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -16,9 +15,11 @@ final class Problems {
     }
 
     static Response of(int status, String code, String message) {
-        ObjectNode body = JsonNodeFactory.instance.objectNode();
-        body.put("code", code);
-        body.put("message", message);
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body(code, message)).build();
+    }
+
+    static byte[] body(String code, String message) {
+        return new JsonBytes(64 + message.length()).ascii("{\"code\":").string(code).ascii(",\"message\":")
+                .string(message).put('}').toBytes();
     }
 }

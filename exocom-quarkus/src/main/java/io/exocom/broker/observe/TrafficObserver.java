@@ -5,6 +5,7 @@ import io.exocom.broker.core.BrokerListener;
 import io.exocom.broker.core.Delivery;
 import io.exocom.broker.core.Instance;
 import io.exocom.broker.store.DeadLetter;
+import io.exocom.broker.wire.LogText;
 import io.exocom.protocol.ProtocolException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,15 +15,19 @@ import org.jboss.logging.Logger;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * Turns broker events into metrics and the traffic log. Counters are looked up once per (service, name) and
- * cached, so the hot path costs a map lookup and an increment.
+ * cached, so the hot path costs a map lookup and an increment. Rejections are logged, but at most a few lines per
+ * service and code every ten seconds: a sender retrying a refused message in a loop must not fill the log.
  */
 public final class TrafficObserver implements BrokerListener {
     private static final Logger TRAFFIC = Logger.getLogger("exocom.traffic");
     private static final Logger LOG = Logger.getLogger(TrafficObserver.class);
+    private static final int WARNINGS_PER_INTERVAL = 5;
+    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final MeterRegistry registry;
     private final boolean logMessages;
@@ -33,8 +38,17 @@ public final class TrafficObserver implements BrokerListener {
     private final Map<Key, Counter> delivered = new ConcurrentHashMap<>();
     private final Map<Key, Counter> redelivered = new ConcurrentHashMap<>();
     private final Map<Key, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final Map<String, Counter> repliesDropped = new ConcurrentHashMap<>();
+    private final Map<Key, Window> rejectionLog = new ConcurrentHashMap<>();
 
     private record Key(String first, String second) {
+    }
+
+    /** How many rejection lines one (service, code) wrote in the current interval. */
+    private static final class Window {
+        long start = System.nanoTime();
+        int written;
+        final AtomicLong suppressed = new AtomicLong();
     }
 
     public TrafficObserver(MeterRegistry registry, boolean logMessages) {
@@ -56,12 +70,35 @@ public final class TrafficObserver implements BrokerListener {
                 .tag("service", key.first()).tag("name", key.second()).register(registry)).increment();
     }
 
+    /** @param name the message name, or null when the frame could not be read that far */
     @Override
     public void rejected(String service, String name, ProtocolException rejection) {
-        counter(rejected, new Key(service, rejection.code().wire()), key -> Counter.builder("exocom.messages.rejected")
+        Key key = new Key(service, rejection.code().wire());
+        counter(rejected, key, k -> Counter.builder("exocom.messages.rejected")
                 .description("Messages rejected, by sending service and code")
-                .tag("service", key.first()).tag("code", key.second()).register(registry)).increment();
-        LOG.warnf("rejected %s from %s: %s: %s", name, service, rejection.code().wire(), rejection.getMessage());
+                .tag("service", k.first()).tag("code", k.second()).register(registry)).increment();
+        Window window = rejectionLog.computeIfAbsent(key, k -> new Window());
+        long suppressedBefore;
+        synchronized (window) {
+            long now = System.nanoTime();
+            if (now - window.start > INTERVAL_NANOS) {
+                window.start = now;
+                window.written = 0;
+                suppressedBefore = window.suppressed.getAndSet(0);
+            } else {
+                suppressedBefore = 0;
+            }
+            if (window.written >= WARNINGS_PER_INTERVAL) {
+                window.suppressed.incrementAndGet();
+                return;
+            }
+            window.written++;
+        }
+        String what = name == null ? "a message" : name;
+        String id = rejection.messageId() == null ? "" : " (id " + LogText.quote(rejection.messageId()) + ")";
+        LOG.warnf("rejected %s%s from %s: %s: %s%s", what, id, service, rejection.code().wire(), rejection.getMessage(),
+                suppressedBefore > 0 ? " [" + suppressedBefore + " more " + rejection.code().wire() + " rejections of "
+                        + service + " were not logged]" : "");
     }
 
     @Override
@@ -80,7 +117,7 @@ public final class TrafficObserver implements BrokerListener {
         }
         if (logMessages) {
             TRAFFIC.infof("%s %s from %s -> %s (attempt %d, id %s)", message.isReply() ? "reply" : "command",
-                    message.name(), message.sender(), instance, delivery.attempts(), message.id());
+                    message.name(), message.sender(), instance, delivery.attempts(), LogText.quote(delivery.deliveredId()));
         }
     }
 
@@ -91,15 +128,33 @@ public final class TrafficObserver implements BrokerListener {
                 .description("Copies that became dead letters, by receiving service and name")
                 .tag("service", k.first()).tag("name", k.second()).register(registry)).increment();
         LOG.warnf("dead letter %s: %s from %s for service %s (id %s): %s", letter.key(), delivery.message().name(),
-                delivery.message().sender(), delivery.service(), delivery.id(), letter.reason());
+                delivery.message().sender(), delivery.service(), LogText.quote(delivery.idForViews()),
+                LogText.quote(letter.reason()));
     }
 
     @Override
     public void deadLetterEvicted(DeadLetter letter) {
         evicted.increment();
         LOG.errorf("dead-letter store full: dropped the oldest dead letter %s (%s for service %s, id %s); "
-                        + "raise exocom.max-dead-letters or replay dead letters sooner", letter.key(),
-                letter.delivery().message().name(), letter.delivery().service(), letter.delivery().id());
+                        + "raise EXOCOM_MAX_DEAD_LETTERS or EXOCOM_MAX_DEAD_LETTER_BYTES, or replay dead letters sooner",
+                letter.key(), letter.delivery().message().name(), letter.delivery().service(),
+                LogText.quote(letter.delivery().idForViews()));
+    }
+
+    @Override
+    public void replyDropped(Delivery reply, String reason) {
+        repliesDropped.computeIfAbsent(reply.service(), service -> Counter.builder("exocom.replies.dropped")
+                .description("Replies that had nowhere to go: their command came over HTTP and nobody waited for them")
+                .tag("service", service).register(registry)).increment();
+        LOG.debugf("reply %s from %s to service %s dropped: %s", reply.message().name(), reply.message().sender(),
+                reply.service(), reason);
+    }
+
+    @Override
+    public void idRewritten(Delivery copy, String senderId) {
+        LOG.infof("command %s from %s goes to service %s as id %s: its id %s was still open there for another "
+                        + "sender's command", copy.message().name(), copy.message().sender(), copy.service(),
+                LogText.quote(copy.deliveredId()), LogText.quote(senderId));
     }
 
     private static Counter counter(Map<Key, Counter> cache, Key key, Function<Key, Counter> create) {

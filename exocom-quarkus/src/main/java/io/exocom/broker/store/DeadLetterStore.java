@@ -3,14 +3,14 @@ package io.exocom.broker.store;
 import java.util.List;
 import java.util.Optional;
 
-/** Dead letters, oldest first. Implementations are thread-safe. */
+/** Dead letters, oldest first, bounded in number and in bytes. Implementations are thread-safe. */
 public interface DeadLetterStore {
 
     /**
-     * Keeps a dead letter. When the store is at its bound the oldest one makes room and is returned, so that the
-     * caller can report it: nothing leaves without a trace.
+     * Keeps a dead letter. When the store is at a bound the oldest ones make room and are returned, so that the
+     * caller can report them: nothing leaves without a trace.
      */
-    Optional<DeadLetter> add(DeadLetter deadLetter);
+    List<DeadLetter> add(DeadLetter deadLetter);
 
     Optional<DeadLetter> get(String key);
 
@@ -21,4 +21,6 @@ public interface DeadLetterStore {
     List<DeadLetter> list(String service, int limit);
 
     int size();
+
+    long bytes();
 }

@@ -13,7 +13,11 @@ public class RelaySessions {
         this.runtime = runtime;
     }
 
-    RelaySession open(String connectionId, Outbound outbound) {
-        return new RelaySession(runtime, connectionId, outbound);
+    RelaySession open(String connectionId, String remoteAddress, Outbound outbound) {
+        return new RelaySession(runtime, connectionId, remoteAddress, outbound);
+    }
+
+    BrokerRuntime runtime() {
+        return runtime;
     }
 }

@@ -10,25 +10,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Dead letters in memory, bounded, oldest first. Dead letters are rare, so one lock is plenty. */
+/** Dead letters in memory, bounded in number and bytes, oldest first. Dead letters are rare, so one lock is plenty. */
 final class MemoryDeadLetterStore implements DeadLetterStore {
     private final int capacity;
+    private final long maxBytes;
     private final LinkedHashMap<String, DeadLetter> letters = new LinkedHashMap<>();
+    private long bytes;
 
-    MemoryDeadLetterStore(int capacity) {
+    MemoryDeadLetterStore(int capacity, long maxBytes) {
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
     }
 
     @Override
-    public synchronized Optional<DeadLetter> add(DeadLetter deadLetter) {
-        DeadLetter evicted = null;
-        if (letters.size() >= capacity) {
-            Iterator<Map.Entry<String, DeadLetter>> oldest = letters.entrySet().iterator();
-            evicted = oldest.next().getValue();
+    public synchronized List<DeadLetter> add(DeadLetter deadLetter) {
+        List<DeadLetter> evicted = List.of();
+        long size = deadLetter.delivery().size();
+        Iterator<Map.Entry<String, DeadLetter>> oldest = letters.entrySet().iterator();
+        while (oldest.hasNext() && (letters.size() >= capacity || bytes + size > maxBytes)) {
+            DeadLetter dropped = oldest.next().getValue();
             oldest.remove();
+            bytes -= dropped.delivery().size();
+            if (evicted.isEmpty()) {
+                evicted = new ArrayList<>(1);
+            }
+            evicted.add(dropped);
         }
         letters.put(deadLetter.key(), deadLetter);
-        return Optional.ofNullable(evicted);
+        bytes += size;
+        return evicted;
     }
 
     @Override
@@ -38,7 +48,11 @@ final class MemoryDeadLetterStore implements DeadLetterStore {
 
     @Override
     public synchronized Optional<DeadLetter> remove(String key) {
-        return Optional.ofNullable(letters.remove(key));
+        DeadLetter removed = letters.remove(key);
+        if (removed != null) {
+            bytes -= removed.delivery().size();
+        }
+        return Optional.ofNullable(removed);
     }
 
     @Override
@@ -58,5 +72,10 @@ final class MemoryDeadLetterStore implements DeadLetterStore {
     @Override
     public synchronized int size() {
         return letters.size();
+    }
+
+    @Override
+    public synchronized long bytes() {
+        return bytes;
     }
 }

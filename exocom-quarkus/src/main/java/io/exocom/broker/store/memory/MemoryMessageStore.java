@@ -1,22 +1,25 @@
 package io.exocom.broker.store.memory;
 
+import io.exocom.broker.core.AcceptedMessage;
+import io.exocom.broker.core.Delivery;
 import io.exocom.broker.store.DeadLetterStore;
 import io.exocom.broker.store.MessageStore;
-import io.exocom.broker.store.PendingQueue;
+
+import java.util.List;
 
 /**
- * Keeps everything in the broker's memory: fast, and lost when the broker stops. The README says so.
+ * Keeps nothing beyond the broker's own memory: fast, and lost when the broker stops. The README says so.
  */
 public final class MemoryMessageStore implements MessageStore {
     private final DeadLetterStore deadLetters;
 
-    public MemoryMessageStore(int maxDeadLetters) {
-        this.deadLetters = new MemoryDeadLetterStore(maxDeadLetters);
+    public MemoryMessageStore(int maxDeadLetters, long maxDeadLetterBytes) {
+        this.deadLetters = new MemoryDeadLetterStore(maxDeadLetters, maxDeadLetterBytes);
     }
 
     @Override
-    public PendingQueue pendingQueue(String service) {
-        return new MemoryPendingQueue();
+    public void append(AcceptedMessage message, List<Delivery> copies, Appended done) {
+        done.stored(); // the queues in memory are all there is
     }
 
     @Override
