@@ -19,7 +19,8 @@ final class Channel implements WebSocket.Listener {
     interface Receiver {
         void onFrame(Channel channel, String text);
 
-        void onClosed(Channel channel, String reason, Throwable error);
+        /** @param closeCode the WebSocket close code ExoCom sent, or -1 when the connection just ended */
+        void onClosed(Channel channel, String reason, int closeCode, Throwable error);
     }
 
     private final Receiver receiver;
@@ -116,8 +117,12 @@ final class Channel implements WebSocket.Listener {
     }
 
     private void end(String reason, Throwable error) {
+        end(reason, -1, error);
+    }
+
+    private void end(String reason, int closeCode, Throwable error) {
         if (ended.compareAndSet(false, true)) {
-            receiver.onClosed(this, reason, error);
+            receiver.onClosed(this, reason, closeCode, error);
         }
     }
 
@@ -171,7 +176,7 @@ final class Channel implements WebSocket.Listener {
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
         end("ExoCom closed the connection (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")",
-                null);
+                statusCode, null);
         return null;
     }
 

@@ -38,12 +38,20 @@ final class Dispatcher {
         this.who = who;
     }
 
-    boolean wasHandled(String id) {
-        return handled.contains(id);
+    /**
+     * Messages are known by their sender and id together (PROTOCOL.md §2): two services may use the same id, and
+     * one service's handled message must not hide another's.
+     */
+    static String key(Message message) {
+        return message.sender() + '\u0000' + message.id();
     }
 
-    void remember(String id) {
-        handled.add(id);
+    boolean wasHandled(Message message) {
+        return handled.contains(key(message));
+    }
+
+    void remember(Message message) {
+        handled.add(key(message));
     }
 
     boolean hasHandler(String name) {
@@ -53,11 +61,12 @@ final class Dispatcher {
     /** Handles one delivery that arrived on {@code channel}. Called on the socket's thread: does not block. */
     void deliver(Channel channel, Message message) {
         String id = message.id();
+        String key = key(message);
         if (!taking) {
             nack(channel, id, who + " is shutting down");
             return;
         }
-        if (handled.contains(id)) {
+        if (handled.contains(key)) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: \"{1}\" {2} was handled already; acknowledging it again",
                     who, message.name(), id);
             ack(channel, id);
@@ -71,7 +80,7 @@ final class Dispatcher {
             return;
         }
         CompletableFuture<Boolean> outcome = new CompletableFuture<>();
-        CompletableFuture<Boolean> earlier = inProgress.putIfAbsent(id, outcome);
+        CompletableFuture<Boolean> earlier = inProgress.putIfAbsent(key, outcome);
         if (earlier != null) {
             // Delivered again while still being handled here: ack when the first handling succeeds. When it
             // failed, its nack answers for this copy too, unless that nack went to an earlier, lost connection.
@@ -92,7 +101,7 @@ final class Dispatcher {
         try {
             pool.execute(() -> run(handler, message, channel, outcome));
         } catch (RejectedExecutionException e) {
-            inProgress.remove(id);
+            inProgress.remove(key);
             handledOn.remove(outcome);
             nack(channel, id, who + " is shutting down");
             finished();
@@ -114,13 +123,14 @@ final class Dispatcher {
                 .thenCompose(error -> context.allSendsAnswered().thenApply(ignored -> error))
                 .thenAccept(error -> {
                     String id = message.id();
+                    String key = key(message);
                     // Forget the running handling before answering ExoCom: its redelivery may arrive at once.
                     if (error == null) {
-                        handled.add(id);
-                        inProgress.remove(id);
+                        handled.add(key);
+                        inProgress.remove(key);
                         ack(channel, id);
                     } else {
-                        inProgress.remove(id);
+                        inProgress.remove(key);
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error;
                         String reason = "the handler for \"" + message.name() + "\" failed: " + cause;

@@ -53,6 +53,9 @@ public final class ExoRelay implements Messaging, AutoCloseable {
 
     private enum State { NEW, STARTED, CLOSING, CLOSED }
 
+    /** The protocol version this relay speaks (docs/PROTOCOL.md). */
+    static final String PROTOCOL_VERSION = "1.1";
+
     private final ExoRelayConfig config;
     private final FrameCodec codec;
     private final String who;
@@ -76,7 +79,12 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     private Channel current;
     /** A connection being opened or registered. */
     private Channel connecting;
-    private long connections;
+    /** Connection attempts so far, and how many of them registered: the log tells the two apart. */
+    private long attempts;
+    private long registrations;
+    /** What ExoCom said in its latest {@code registered} frame. */
+    private volatile String brokerProtocol = "1.0";
+    private volatile int maxFrameSize = io.exocom.protocol.Limits.DEFAULT_MAX_FRAME_BYTES;
     private boolean outageReported;
     private ScheduledFuture<?> reconnect;
 
@@ -215,8 +223,12 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             if (!wasStarted) {
                 state = State.CLOSED;
             }
+            // Tell ExoCom first, so that it sends the commands that keep coming to another instance, or keeps
+            // them for the next one, instead of this one bouncing them (PROTOCOL.md §3, closing).
+            if (current != null && !brokerProtocol.equals("1.0")) {
+                current.send(codec.encode(new Frame.Closing()));
+            }
         }
-        dispatcher.stopTaking();
         long deadline = System.nanoTime() + config.closeGracePeriod().toNanos();
         try {
             if (!dispatcher.awaitIdle(deadline)) {
@@ -286,8 +298,14 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     }
 
     private CompletionStage<Accepted> submit(Envelope envelope) {
-        PendingSends.Pending pending = new PendingSends.Pending(envelope, codec.encode(new Frame.Send(envelope)),
-                new CompletableFuture<>());
+        String frame = codec.encode(new Frame.Send(envelope));
+        long size = io.exocom.protocol.Limits.utf8Length(frame);
+        if (size > maxFrameSize) {
+            return CompletableFuture.failedFuture(new ExoComRejectedException(ErrorCode.TOO_LARGE, who + ": \""
+                    + envelope.name() + "\" would be a frame of " + size + " bytes, more than ExoCom's limit of "
+                    + maxFrameSize + ": send large data by reference (a URL or a storage key) instead", envelope.id()));
+        }
+        PendingSends.Pending pending = new PendingSends.Pending(envelope, frame, new CompletableFuture<>());
         synchronized (lock) {
             if (state == State.CLOSED) {
                 return CompletableFuture.failedFuture(new RelayClosedException(who + ": cannot send \""
@@ -340,7 +358,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                 return;
             }
             reconnect = null;
-            number = ++connections;
+            number = ++attempts;
         }
         try {
             token = config.currentToken();
@@ -349,8 +367,9 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             scheduleReconnect();
             return;
         }
+        // From protocol 1.1 on, the names a relay declares are exactly its handlers: ExoCom gives it nothing else.
         Frame.Register register = new Frame.Register(config.service(), config.instance(), token, config.prefetch(),
-                handlers.names());
+                handlers.names(), PROTOCOL_VERSION);
         Channel.open(http, config.uri(), config.connectTimeout(), new Receiver(), number)
                 .whenComplete((channel, error) -> {
                     if (error != null) {
@@ -422,13 +441,19 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             }
             outageReported = false;
             backoff.reset();
+            registrations++;
+            brokerProtocol = registered.protocol();
+            if (registered.maxFrameSize() > 0) {
+                maxFrameSize = registered.maxFrameSize();
+            }
             // Everything ExoCom has not answered yet goes again, in order, with the same ids.
             for (PendingSends.Pending pending : sends.snapshot()) {
                 channel.send(pending.frame());
             }
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: online (connection {1}); may send {2}, receives {3}", who,
-                channel.number(), registered.sends(), registered.receives());
+        LOG.log(System.Logger.Level.INFO, "{0}: online (connection {1}, attempt {2}, protocol {3}); may send {4}, "
+                + "receives {5}", who, registrations, channel.number(), registered.protocol(), registered.sends(),
+                registered.receives());
         started.complete(null);
         fire(() -> onlineListeners.forEach(Runnable::run));
     }
@@ -440,13 +465,13 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             return;
         }
         if (message.isReply()) {
-            if (dispatcher.wasHandled(message.id())) {
+            if (dispatcher.wasHandled(message)) {
                 dispatcher.ack(channel, message.id());
                 return;
             }
             if (requests.offer(new Reply(message)) || !dispatcher.hasHandler(message.name())) {
                 // A reply nobody waits for any more (its request timed out) and no handler wants is dropped.
-                dispatcher.remember(message.id());
+                dispatcher.remember(message);
                 dispatcher.ack(channel, message.id());
                 return;
             }
@@ -454,7 +479,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         dispatcher.deliver(channel, message);
     }
 
-    private void onClosed(Channel channel, String reason) {
+    private void onClosed(Channel channel, String reason, int closeCode) {
         boolean wasOnline;
         boolean again;
         synchronized (lock) {
@@ -472,6 +497,9 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             fire(() -> offlineListeners.forEach(listener -> listener.accept(reason)));
         }
         if (again) {
+            if (closeCode == 1001) {
+                backoff.reset(); // the broker is going away on purpose: its successor is worth trying at once
+            }
             scheduleReconnect();
         }
     }
@@ -519,8 +547,8 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         }
 
         @Override
-        public void onClosed(Channel channel, String reason, Throwable error) {
-            ExoRelay.this.onClosed(channel, reason);
+        public void onClosed(Channel channel, String reason, int closeCode, Throwable error) {
+            ExoRelay.this.onClosed(channel, reason, closeCode);
         }
     }
 

@@ -116,7 +116,10 @@ final class PendingRequests {
                     result.complete(reply);
                 }
             }, callbacks).exceptionally(error -> {
-                PendingRequests.this.fail(commandId, error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                // The callback threw: the caller learns it from the returned stage. This waiter may already be
+                // out of the map (a final reply removes it first), so it is failed directly, never looked up.
+                byCommandId.remove(commandId, this);
+                fail(error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error);
                 return null;
             });

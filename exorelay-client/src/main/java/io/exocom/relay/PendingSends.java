@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
  * connection and are sent again, with the same id, after the relay registered anew (ExoCom de-duplicates by id).
  */
 final class PendingSends {
+    private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
     /** One unanswered send: the encoded frame, to send it again, and the caller's stage. */
     record Pending(Envelope envelope, String frame, CompletableFuture<Accepted> result) {
@@ -58,16 +59,26 @@ final class PendingSends {
         return true;
     }
 
-    /** ExoCom rejected a send; false when no send with that id waits. */
+    /**
+     * ExoCom rejected a send; false when no send with that id waits. A send refused {@code shutting-down} stays: it
+     * goes again, with the same id, to the broker the relay connects to next (PROTOCOL.md §6), and its caller never
+     * sees that code.
+     */
     boolean rejected(Frame.Rejected rejected) {
         Pending pending;
         synchronized (this) {
+            if (rejected.code() == io.exocom.protocol.ErrorCode.SHUTTING_DOWN && rejected.id() != null
+                    && byId.containsKey(rejected.id())) {
+                return true;
+            }
             pending = rejected.id() == null ? null : byId.remove(rejected.id());
             notifyAll();
         }
         if (pending == null) {
             return false;
         }
+        LOG.log(System.Logger.Level.WARNING, "ExoCom rejected \"{0}\" (id {1}): {2}: {3}", pending.envelope().name(),
+                rejected.id(), rejected.code(), rejected.message());
         ExoComRejectedException error = new ExoComRejectedException(rejected.code(), rejected.message(), rejected.id());
         callbacks.execute(() -> pending.result().completeExceptionally(error));
         return true;
