@@ -173,9 +173,12 @@ class ExoComProcess {
     }
   }
 
-  /** Starts the broker again, same port, routes and settings. */
-  async restart() {
-    await this.kill();
+  /**
+   * Starts the broker again, same port, routes and settings: after killing it (as a crash), or with
+   * {graceful: true} after its graceful stop (SIGTERM, as a rolling update does).
+   */
+  async restart({ graceful = false } = {}) {
+    await (graceful ? this.terminate() : this.kill());
     await this.launch();
   }
 
