@@ -1,0 +1,30 @@
+// Type declarations of the exorelay package as an ES module: `import ExoRelay from 'exorelay'`.
+import ExoRelay = require('./index.js');
+
+export default ExoRelay;
+export { ExoRelay };
+export type Options = ExoRelay.Options;
+export type Message<P = unknown> = ExoRelay.Message<P>;
+export type Accepted = ExoRelay.Accepted;
+export type Reply<P = any> = ExoRelay.Reply<P>;
+export type SendOptions = ExoRelay.SendOptions;
+export type ReplyInfo<P = any> = ExoRelay.ReplyInfo<P>;
+export type ReplyHandler<P = any> = ExoRelay.ReplyHandler<P>;
+export type Sending = ExoRelay.Sending;
+export type ReplyStream<P = any> = ExoRelay.ReplyStream<P>;
+export type Context<P = any> = ExoRelay.Context<P>;
+export type Handler<P = any> = ExoRelay.Handler<P>;
+export type Logger = ExoRelay.Logger;
+export declare const PROTOCOL_VERSION: string;
+export declare const ExoRelayError: typeof ExoRelay.ExoRelayError;
+export type ExoRelayError = ExoRelay.ExoRelayError;
+export declare const ExoComRejectedError: typeof ExoRelay.ExoComRejectedError;
+export type ExoComRejectedError = ExoRelay.ExoComRejectedError;
+export declare const RequestTimeoutError: typeof ExoRelay.RequestTimeoutError;
+export type RequestTimeoutError = ExoRelay.RequestTimeoutError;
+export declare const RelayClosedError: typeof ExoRelay.RelayClosedError;
+export type RelayClosedError = ExoRelay.RelayClosedError;
+export declare const RelayBufferFullError: typeof ExoRelay.RelayBufferFullError;
+export type RelayBufferFullError = ExoRelay.RelayBufferFullError;
+export declare const MessageTooLargeError: typeof ExoRelay.MessageTooLargeError;
+export type MessageTooLargeError = ExoRelay.MessageTooLargeError;

@@ -1,0 +1,157 @@
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const { ExoRelayError } = require('./errors');
+
+/** PROTOCOL.md §3: the frame size limit when ExoCom does not announce one (a 1.0 broker). */
+const DEFAULT_MAX_FRAME_SIZE = 1024 * 1024;
+const DEFAULT_PORT = 3100;
+const MAX_NAME_LENGTH = 200;
+const MAX_SERVICE_NAME_LENGTH = 63;
+
+const SERVICE_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Milliseconds and counts the relay uses when the options do not say; named here so the docs can cite them. */
+const DEFAULTS = Object.freeze({
+  requestTimeout: 30_000,
+  maxBufferedSends: 10_000,
+  reconnectMinDelay: 100,
+  reconnectMaxDelay: 5_000,
+  connectTimeout: 5_000,
+  heartbeatInterval: 10_000,
+  closeGracePeriod: 30_000,
+  rememberedIds: 10_000,
+});
+
+/** Whether `name` is a valid message name (PROTOCOL.md §2): 1-200 characters without control characters. */
+function isValidName(name) {
+  return typeof name === 'string' && name.length >= 1 && name.length <= MAX_NAME_LENGTH && !CONTROL.test(name);
+}
+
+/** Throws a TypeError naming the problem when `name` is not a valid message name. */
+function checkName(name, what = 'message name') {
+  if (!isValidName(name)) {
+    throw new TypeError(`${JSON.stringify(name)} is not a valid ${what}: use 1-${MAX_NAME_LENGTH} characters `
+      + 'without control characters, like "todos.create"');
+  }
+}
+
+function present(value) {
+  return value !== undefined && value !== null && String(value).trim() !== '';
+}
+
+function port(value, from) {
+  const text = String(value).trim();
+  const number = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(number >= 1 && number <= 65535)) {
+    throw new RangeError(`${from} ${JSON.stringify(value)} is not a TCP port: give a whole number from 1 to 65535`);
+  }
+  return number;
+}
+
+function duration(options, key) {
+  const value = options[key];
+  if (value === undefined || value === null) {
+    return DEFAULTS[key];
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${key} must be a positive number of milliseconds, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function count(options, key, minimum) {
+  const value = options[key];
+  if (value === undefined || value === null) {
+    return DEFAULTS[key];
+  }
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new RangeError(`${key} must be a whole number of at least ${minimum}, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The relay's settings: each option, else the environment variable that the operator injects (PROTOCOL.md §6),
+ * else the default. Throws a sentence naming what to set when something is missing or wrong.
+ */
+function resolveConfig(options = {}, env = process.env) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('new ExoRelay(options): options must be an object such as {serviceName: "todos"}');
+  }
+  const serviceName = present(options.serviceName) ? String(options.serviceName).trim()
+    : present(env.SERVICE_NAME) ? env.SERVICE_NAME.trim() : undefined;
+  if (serviceName === undefined) {
+    throw new TypeError('no service name: set the environment variable SERVICE_NAME to the name this service is '
+      + 'registered under in ExoCom\'s routes (for example SERVICE_NAME=todos), or pass '
+      + 'new ExoRelay({serviceName: "todos"})');
+  }
+  if (serviceName.length > MAX_SERVICE_NAME_LENGTH || !SERVICE_NAME.test(serviceName)) {
+    throw new TypeError(`service name ${JSON.stringify(serviceName)} is not valid: use 1-63 letters, digits, '.', `
+      + '\'_\' or \'-\', starting and ending with a letter or digit');
+  }
+  const exocomHost = present(options.exocomHost) ? String(options.exocomHost).trim()
+    : present(env.EXOCOM_HOST) ? env.EXOCOM_HOST.trim() : 'localhost';
+  const exocomPort = present(options.exocomPort) ? port(options.exocomPort, 'exocomPort')
+    : present(env.EXOCOM_PORT) ? port(env.EXOCOM_PORT, 'EXOCOM_PORT') : DEFAULT_PORT;
+  const instance = present(options.instance) ? String(options.instance).trim()
+    : present(env.EXOCOM_INSTANCE) ? env.EXOCOM_INSTANCE.trim() : os.hostname();
+  const token = present(options.token) ? String(options.token).trim()
+    : present(env.EXOCOM_TOKEN) ? env.EXOCOM_TOKEN.trim() : undefined;
+  const tokenFile = present(options.tokenFile) ? String(options.tokenFile).trim()
+    : present(env.EXOCOM_TOKEN_FILE) ? env.EXOCOM_TOKEN_FILE.trim() : undefined;
+  let prefetch;
+  if (options.prefetch !== undefined && options.prefetch !== null) {
+    if (!Number.isInteger(options.prefetch) || options.prefetch < 1) {
+      throw new RangeError(`prefetch must be a whole number of at least 1, not ${JSON.stringify(options.prefetch)}`);
+    }
+    prefetch = options.prefetch;
+  }
+  const reconnectMinDelay = duration(options, 'reconnectMinDelay');
+  const config = {
+    serviceName,
+    exocomHost,
+    exocomPort,
+    instance,
+    token,
+    tokenFile,
+    secure: options.secure === true,
+    prefetch,
+    requestTimeout: duration(options, 'requestTimeout'),
+    maxBufferedSends: count(options, 'maxBufferedSends', 0),
+    reconnectMinDelay,
+    reconnectMaxDelay: Math.max(reconnectMinDelay, duration(options, 'reconnectMaxDelay')),
+    connectTimeout: duration(options, 'connectTimeout'),
+    heartbeatInterval: duration(options, 'heartbeatInterval'),
+    closeGracePeriod: options.closeGracePeriod === 0 ? 0 : duration(options, 'closeGracePeriod'),
+    rememberedIds: count(options, 'rememberedIds', 0),
+  };
+  config.url = `${config.secure ? 'wss' : 'ws'}://${exocomHost.includes(':') ? `[${exocomHost}]` : exocomHost}:${exocomPort}/services`;
+  return Object.freeze(config);
+}
+
+/**
+ * The token to register with: the token option or EXOCOM_TOKEN, else the file's content, read at every connect
+ * so that a rotated token is picked up; undefined when authentication is off.
+ */
+function currentToken(config) {
+  if (config.token) {
+    return config.token;
+  }
+  if (config.tokenFile) {
+    let text;
+    try {
+      text = fs.readFileSync(config.tokenFile, 'utf8').trim();
+    } catch (error) {
+      throw new ExoRelayError(`cannot read the ExoCom token from EXOCOM_TOKEN_FILE ${config.tokenFile}: ${error.message}`,
+        'token-unreadable', { cause: error });
+    }
+    return text === '' ? undefined : text;
+  }
+  return undefined;
+}
+
+module.exports = { resolveConfig, currentToken, checkName, isValidName, DEFAULTS, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PORT };

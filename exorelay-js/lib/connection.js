@@ -1,0 +1,127 @@
+'use strict';
+
+const WebSocket = require('ws');
+
+/**
+ * One WebSocket connection to ExoCom. Hands every text frame to its receiver, keeps track of when ExoCom was
+ * last heard (frames, pings, pongs), and reports its end exactly once, with the close code.
+ */
+class Connection {
+  /**
+   * @param {string} url
+   * @param {number} number which connection of the relay this is, counting from 1; for logs
+   * @param {{onOpen(c: Connection): void, onText(c: Connection, text: string): void,
+   *          onEnd(c: Connection, reason: string, code: number | undefined): void}} receiver
+   * @param {number} handshakeTimeout milliseconds
+   */
+  constructor(url, number, receiver, handshakeTimeout) {
+    this.number = number;
+    this.receiver = receiver;
+    this.ended = false;
+    this.lastHeard = Date.now();
+    /** Whether this relay said `closing` on this connection (PROTOCOL.md §3, 1.1). */
+    this.closingSent = false;
+    // No Origin header (ws sends one only when asked to): ExoCom refuses upgrades that carry one (PROTOCOL.md §1).
+    this.socket = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout,
+      followRedirects: false,
+    });
+    /** Whether the WebSocket handshake succeeded. */
+    this.opened = false;
+    this.socket.on('open', () => {
+      this.opened = true;
+      this.lastHeard = Date.now();
+      this.receiver.onOpen(this);
+    });
+    this.socket.on('message', (data, isBinary) => {
+      this.lastHeard = Date.now();
+      if (!isBinary && !this.ended) {
+        this.receiver.onText(this, data.toString('utf8'));
+      }
+    });
+    this.socket.on('ping', () => { this.lastHeard = Date.now(); }); // ws answers with a pong by itself
+    this.socket.on('pong', () => { this.lastHeard = Date.now(); });
+    this.socket.on('error', (error) => {
+      this.error = error;
+    });
+    this.socket.on('close', (code, reason) => {
+      const text = reason && reason.length > 0 ? ` ${reason.toString('utf8')}` : '';
+      if (this.error && code === 1006) {
+        this.end(`the connection to ExoCom failed: ${this.error.message}`, code);
+      } else {
+        this.end(`ExoCom closed the connection (${code}${text})`, code);
+      }
+    });
+  }
+
+  get isOpen() {
+    return !this.ended && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends one text frame; false when the connection is not open (the caller keeps what must not be lost). */
+  send(text) {
+    if (!this.isOpen) {
+      return false;
+    }
+    this.socket.send(text);
+    return true;
+  }
+
+  sendFrame(frame) {
+    return this.send(JSON.stringify(frame));
+  }
+
+  /**
+   * Pings ExoCom, or drops the connection when nothing arrived for `silenceLimit` ms: a peer that vanished
+   * without closing TCP (a dead host, a cut network path) is otherwise never noticed.
+   */
+  heartbeat(silenceLimit) {
+    if (!this.isOpen) {
+      return;
+    }
+    const silent = Date.now() - this.lastHeard;
+    if (silent > silenceLimit) {
+      this.abort(`ExoCom did not answer for ${silent} ms`);
+      return;
+    }
+    try {
+      this.socket.ping();
+    } catch (error) {
+      this.abort(`the connection to ExoCom failed: ${error.message}`);
+    }
+  }
+
+  /** Closes normally (1000) after what was queued; drops the connection if that takes longer than `wait` ms. */
+  close(wait) {
+    if (this.ended) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.abort('relay closed');
+        resolve();
+      }, wait);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.close(1000, 'relay closing');
+    });
+  }
+
+  /** Drops the connection at once. */
+  abort(reason) {
+    this.socket.terminate();
+    this.end(reason, undefined);
+  }
+
+  end(reason, code) {
+    if (!this.ended) {
+      this.ended = true;
+      this.receiver.onEnd(this, reason, code);
+    }
+  }
+}
+
+module.exports = { Connection };
