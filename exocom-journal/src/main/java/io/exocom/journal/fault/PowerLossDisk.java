@@ -30,6 +30,8 @@ public final class PowerLossDisk implements ChannelFactory {
     private final Map<Path, FileImage> images = new HashMap<>();
     private int generation;
     private boolean off;
+    private boolean armed;
+    private Random armedTorn;
     private long fileForces;
 
     /** A file's content as of its last force, and where it was changed since. */
@@ -76,6 +78,30 @@ public final class PowerLossDisk implements ChannelFactory {
     /** The power fails: only what was forced survives (plus, with {@code torn}, a torn part of the rest). */
     public void powerFail(Random torn) throws IOException {
         synchronized (lock) {
+            fail(torn);
+        }
+    }
+
+    /**
+     * The power fails right after the next write to a file reached the disk's cache (before it can be forced): the
+     * moment that leaves the most behind that is not durable.
+     */
+    public void powerFailAtNextWrite(Random torn) {
+        synchronized (lock) {
+            armed = true;
+            armedTorn = torn;
+        }
+    }
+
+    public boolean isOff() {
+        synchronized (lock) {
+            return off;
+        }
+    }
+
+    private void fail(Random torn) throws IOException {
+        {
+            armed = false;
             off = true;
             generation++;
             for (Map.Entry<Path, FileImage> entry : images.entrySet()) {
@@ -145,7 +171,12 @@ public final class PowerLossDisk implements ChannelFactory {
             synchronized (lock) {
                 checkPower(openedIn);
                 image.dirtyFrom = Math.min(image.dirtyFrom, position);
-                return delegate.write(src, position);
+                int written = delegate.write(src, position);
+                if (armed) {
+                    fail(armedTorn);
+                    throw new IOException("Input/output error (simulated power failure)");
+                }
+                return written;
             }
         }
 
