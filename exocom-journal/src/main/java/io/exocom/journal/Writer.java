@@ -293,7 +293,9 @@ final class Writer implements Runnable {
         if (state.unavailable == null) {
             state.unavailable = error;
             unavailableSince = now;
-            LOG.log(Level.WARNING, error.getMessage());
+            if (!(cause instanceof Error)) {
+                LOG.log(Level.WARNING, error.getMessage());
+            }
             completer.availabilityChanged(false, error);
         }
         failAll(batch, error);

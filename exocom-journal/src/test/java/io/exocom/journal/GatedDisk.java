@@ -1,0 +1,67 @@
+package io.exocom.journal;
+
+import io.exocom.journal.fault.DelegatingFileChannel;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A disk on which a test can hold a segment force until it lets it go: a sync that takes as long as the test likes. */
+final class GatedDisk implements ChannelFactory {
+
+    private final AtomicLong forces = new AtomicLong();
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private volatile CountDownLatch reached = new CountDownLatch(1);
+    private volatile CountDownLatch gate = new CountDownLatch(1);
+
+    @Override
+    public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
+        boolean directory = Files.isDirectory(path);
+        return new DelegatingFileChannel(FileChannel.open(path, options)) {
+            @Override
+            public void force(boolean metaData) throws IOException {
+                if (!directory && armed.compareAndSet(true, false)) {
+                    reached.countDown();
+                    try {
+                        gate.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.force(metaData);
+                if (!directory) {
+                    forces.incrementAndGet();
+                }
+            }
+        };
+    }
+
+    /** Forces of segment files that finished. */
+    long forces() {
+        return forces.get();
+    }
+
+    void holdNextForce() {
+        reached = new CountDownLatch(1);
+        gate = new CountDownLatch(1);
+        armed.set(true);
+    }
+
+    void awaitHeldForce() throws InterruptedException, TimeoutException {
+        if (!reached.await(30, TimeUnit.SECONDS)) {
+            throw new TimeoutException("the writer never forced");
+        }
+    }
+
+    void releaseForce() {
+        gate.countDown();
+    }
+}
