@@ -38,13 +38,14 @@ public final class Journal implements AutoCloseable {
     private final Writer writer;
     private final Thread writerThread;
     private final Thread completerThread;
+    private final SegmentPreparer preparer;
+    private final Thread preparerThread;
     private volatile boolean appended;
     private volatile boolean replayed;
     private boolean closed;
 
     private Journal(JournalOptions options, Path directory, DirectoryLock lock, SegmentStorage storage,
-                    SegmentCatalog catalog, Recovery.Result recovery, ActiveSegment tail, long nextSegmentId,
-                    JournalState state) {
+                    SegmentCatalog catalog, Recovery.Result recovery, long nextSegmentId) {
         this.options = options;
         this.directory = directory;
         this.lock = lock;
@@ -52,15 +53,28 @@ public final class Journal implements AutoCloseable {
         this.catalog = catalog;
         this.report = recovery.report();
         this.recovered = recovery.segments();
-        this.state = state;
+        this.state = new JournalState();
         this.metrics = new WriterMetrics();
         this.completer = new Completer(options.availabilityListener());
-        this.writer = new Writer(options, storage, catalog, state, metrics, completer, tail, nextSegmentId);
+        this.preparer = options.preallocate() ? new SegmentPreparer(storage, options.maxSegmentBytes()) : null;
+        this.writer = new Writer(options, storage, catalog, state, metrics, completer, preparer, recovery.tail(),
+                nextSegmentId);
+        if (recovery.tail() == null) {
+            writer.startFirstSegment();
+        }
         ThreadFactory threads = options.threadFactory();
         this.completerThread = threads.newThread(completer);
         this.completerThread.setName("exocom-journal-completion");
         this.writerThread = threads.newThread(writer);
         this.writerThread.setName("exocom-journal-writer");
+        if (preparer != null) {
+            this.preparerThread = threads.newThread(preparer);
+            this.preparerThread.setName("exocom-journal-preparer");
+            preparerThread.start();
+            preparer.request();
+        } else {
+            this.preparerThread = null;
+        }
         completer.start(completerThread);
         writer.start(writerThread);
     }
@@ -80,6 +94,7 @@ public final class Journal implements AutoCloseable {
             SegmentCatalog catalog = new SegmentCatalog();
             Recovery.Result recovery;
             try {
+                storage.deletePrepared();
                 recovery = new Recovery(storage, catalog).run();
             } catch (IOException e) {
                 throw new JournalException("cannot read the journal in " + directory + ": " + Writer.describe(e), e);
@@ -87,14 +102,8 @@ public final class Journal implements AutoCloseable {
             RecoveryReport report = recovery.report();
             LOG.log(report.clean() ? Level.INFO : Level.WARNING,
                     "journal in " + directory + " recovered " + report.summary());
-            long nextId = Math.max(catalog.highestId(), highestSegmentFile(recovery)) + 1;
-            JournalState state = new JournalState();
-            ActiveSegment tail = recovery.tail();
-            if (tail == null) {
-                tail = firstSegment(storage, catalog, nextId, state);
-                nextId++;
-            }
-            return new Journal(options, directory, lock, storage, catalog, recovery, tail, nextId, state);
+            long nextId = recovery.highestId() + 1;
+            return new Journal(options, directory, lock, storage, catalog, recovery, nextId);
         } catch (RuntimeException | Error e) {
             lock.close();
             throw e;
@@ -251,9 +260,15 @@ public final class Journal implements AutoCloseable {
         state.closing = true;
         writer.wake();
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+        if (preparer != null) {
+            preparer.stop();
+        }
         try {
             join(writerThread, deadline);
             join(completerThread, deadline);
+            if (preparerThread != null) {
+                join(preparerThread, deadline);
+            }
         } finally {
             if (writerThread.isAlive() || completerThread.isAlive()) {
                 LOG.log(Level.WARNING, "the journal in " + directory + " did not finish writing within "
@@ -306,33 +321,6 @@ public final class Journal implements AutoCloseable {
                     + " is in the way and is not a directory", e);
         } catch (IOException e) {
             throw new JournalException("cannot create the journal directory " + directory + ": " + e, e);
-        }
-    }
-
-    private static long highestSegmentFile(Recovery.Result recovery) {
-        long highest = 0;
-        for (RecoveryReport.Problem problem : recovery.report().problems()) {
-            highest = Math.max(highest, problem.segmentId());
-        }
-        return highest;
-    }
-
-    /** The segment to write in when recovery left none; when even that fails the journal opens unavailable. */
-    private static ActiveSegment firstSegment(SegmentStorage storage, SegmentCatalog catalog, long id,
-                                              JournalState state) {
-        try {
-            FileChannel channel = storage.create(id);
-            SegmentCatalog.Entry entry = new SegmentCatalog.Entry(id, storage.path(id), SegmentHeader.SIZE, 0, -1, -1,
-                    false);
-            entry.active = true;
-            catalog.add(entry);
-            return new ActiveSegment(id, channel, entry, SegmentHeader.SIZE);
-        } catch (IOException e) {
-            JournalUnavailableException error = new JournalUnavailableException("the journal in " + storage.directory()
-                    + " cannot start a segment (" + Writer.describe(e) + "): appends fail until the disk works again", e);
-            LOG.log(Level.WARNING, error.getMessage());
-            state.unavailable = error;
-            return null;
         }
     }
 }

@@ -31,6 +31,7 @@ public final class JournalOptions {
     private final ChannelFactory channelFactory;
     private final AvailabilityListener availabilityListener;
     private final ThreadFactory threadFactory;
+    private final boolean preallocate;
 
     private JournalOptions(Builder b) {
         this.directory = b.directory;
@@ -45,6 +46,7 @@ public final class JournalOptions {
         this.channelFactory = b.channelFactory;
         this.availabilityListener = b.availabilityListener;
         this.threadFactory = b.threadFactory;
+        this.preallocate = b.preallocate;
         long roomInSegment = maxSegmentBytes - SegmentHeader.SIZE - RecordFormat.HEADER_SIZE;
         if (maxRecordBytes > roomInSegment) {
             throw new IllegalArgumentException("maxRecordBytes " + maxRecordBytes + " does not fit into a segment of "
@@ -100,6 +102,10 @@ public final class JournalOptions {
         return threadFactory;
     }
 
+    public boolean preallocate() {
+        return preallocate;
+    }
+
     public static final class Builder {
         private final Path directory;
         private SyncMode syncMode = SyncMode.ALWAYS;
@@ -116,6 +122,7 @@ public final class JournalOptions {
             thread.setDaemon(true);
             return thread;
         };
+        private boolean preallocate = true;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -186,6 +193,15 @@ public final class JournalOptions {
         /** Makes the writer and completion threads (default: daemon threads; the journal names them). */
         public Builder threadFactory(ThreadFactory factory) {
             this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * Whether segment files are zero-filled to {@code maxSegmentBytes} ahead of time (default), so that a sync
+         * writes data only and no file metadata. Costs one segment of disk ahead and writing each segment twice.
+         */
+        public Builder preallocate(boolean preallocate) {
+            this.preallocate = preallocate;
             return this;
         }
 

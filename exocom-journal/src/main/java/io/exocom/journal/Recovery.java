@@ -1,6 +1,7 @@
 package io.exocom.journal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +10,8 @@ import java.util.List;
 /**
  * Reads every segment at open, verifying every record, and repairs what a crash can leave behind: a torn tail of the
  * last segment is cut at the first bad record, a last segment without a valid header (its creation was
- * interrupted) is removed. A bad record in an earlier segment cannot come from a torn write (segments are synced
+ * interrupted) is removed. Zeros after the last record are no damage: they are the unused rest of a pre-allocated
+ * segment; what is dropped is counted up to the last non-zero byte. A bad record in an earlier segment cannot come from a torn write (segments are synced
  * before the writer leaves them), so that segment's remainder is skipped, the file is left as it is for inspection,
  * and later segments are still read.
  */
@@ -20,7 +22,7 @@ final class Recovery {
     }
 
     /** What the writer starts from: the last segment to go on writing in (null: start a new one). */
-    record Result(RecoveryReport report, List<Segment> segments, ActiveSegment tail) {
+    record Result(RecoveryReport report, List<Segment> segments, ActiveSegment tail, long highestId) {
     }
 
     private final SegmentStorage storage;
@@ -48,10 +50,18 @@ final class Recovery {
             try {
                 long size = channel.size();
                 SegmentScanner.Result scan = scanner.scan(channel, id, size, null);
+                String problem = scan.problem();
+                long dataEnd = size;
+                if (problem != null) {
+                    dataEnd = scanner.endOfNonZero(channel, scan.headerValid() ? scan.validEnd() : 0, size);
+                    if (scan.headerValid() && dataEnd == scan.validEnd()) {
+                        problem = null;  // only zeros follow: the unused rest of a pre-allocated segment
+                    }
+                }
                 records += scan.records();
                 bytes += Math.max(0, scan.validEnd() - SegmentHeader.SIZE);
-                if (scan.problem() == null) {
-                    catalog.add(entry(id, size, scan, false));
+                if (problem == null) {
+                    catalog.add(entry(id, scan.validEnd(), scan, false));
                     segments.add(new Segment(id, scan.validEnd()));
                     if (last) {
                         tail = writable(id, channel, scan);
@@ -59,27 +69,30 @@ final class Recovery {
                     }
                     continue;
                 }
-                long dropped = size - scan.validEnd();
                 if (!scan.headerValid() && last) {
-                    long count = size <= SegmentHeader.SIZE ? 0 : SegmentScanner.countRecords(channel, SegmentHeader.SIZE, size);
+                    long count = dataEnd <= SegmentHeader.SIZE ? 0
+                            : SegmentScanner.countRecords(channel, SegmentHeader.SIZE, dataEnd);
                     SegmentStorage.closeQuietly(channel);
                     storage.delete(id);
-                    problems.add(new RecoveryReport.Problem(id, 0, scan.problem(), RecoveryReport.Action.REMOVED, dropped, count));
+                    if (dataEnd == 0) {
+                        continue;  // a pre-allocated file the writer rolled onto and never wrote: nothing lost
+                    }
+                    problems.add(new RecoveryReport.Problem(id, 0, problem, RecoveryReport.Action.REMOVED, dataEnd, count));
                     continue;
                 }
                 long from = scan.headerValid() ? scan.validEnd() : SegmentHeader.SIZE;
-                long count = from >= size ? 0 : SegmentScanner.countRecords(channel, from, size);
+                long dropped = dataEnd - scan.validEnd();
+                long count = from >= dataEnd ? 0 : SegmentScanner.countRecords(channel, from, dataEnd);
                 if (last) {
-                    channel.truncate(scan.validEnd());
-                    channel.force(true);
-                    problems.add(new RecoveryReport.Problem(id, scan.validEnd(), scan.problem(),
+                    cut(channel, scan.validEnd(), dataEnd);
+                    problems.add(new RecoveryReport.Problem(id, scan.validEnd(), problem,
                             RecoveryReport.Action.TRUNCATED, dropped, count));
                     catalog.add(entry(id, scan.validEnd(), scan, false));
                     segments.add(new Segment(id, scan.validEnd()));
                     tail = writable(id, channel, scan);
                     keepOpen = true;
                 } else {
-                    problems.add(new RecoveryReport.Problem(id, scan.validEnd(), scan.problem(),
+                    problems.add(new RecoveryReport.Problem(id, scan.validEnd(), problem,
                             RecoveryReport.Action.SKIPPED, dropped, count));
                     catalog.add(entry(id, size, scan, true));
                     segments.add(new Segment(id, scan.validEnd()));
@@ -103,7 +116,17 @@ final class Recovery {
         }
         RecoveryReport report = new RecoveryReport(ids.size(), records, bytes, droppedBytes, droppedRecords, exact,
                 List.copyOf(problems), Duration.ofNanos(System.nanoTime() - begin));
-        return new Result(report, List.copyOf(segments), tail);
+        return new Result(report, List.copyOf(segments), tail, ids.isEmpty() ? 0 : ids.get(ids.size() - 1));
+    }
+
+    /**
+     * Cuts a torn tail off the last segment by overwriting it with zeros (up to its last non-zero byte), so that
+     * nothing of the torn write can be mistaken for a record once new records are written over it; a pre-allocated
+     * segment stays pre-allocated.
+     */
+    private static void cut(FileChannel channel, long validEnd, long dataEnd) throws IOException {
+        SegmentStorage.writeFully(channel, ByteBuffer.allocate((int) (dataEnd - validEnd)), validEnd);
+        channel.force(false);
     }
 
     private ActiveSegment writable(long id, FileChannel channel, SegmentScanner.Result scan) {

@@ -121,6 +121,35 @@ final class SegmentScanner {
         return count;
     }
 
+    /**
+     * Where the bytes {@code [from, to)} stop holding anything but zeros: just after their last non-zero byte, or
+     * {@code from} when they are all zeros (the unused rest of a pre-allocated segment).
+     */
+    long endOfNonZero(FileChannel channel, long from, long to) throws IOException {
+        long end = from;
+        for (long offset = from; offset < to; ) {
+            buffer.clear();
+            buffer.limit((int) Math.min(buffer.capacity(), to - offset));
+            int read = channel.read(buffer, offset);
+            if (read <= 0) {
+                break;
+            }
+            int i = read;
+            while (i >= 8 && buffer.getLong(i - 8) == 0) {
+                i -= 8;
+            }
+            while (i > 0 && buffer.get(i - 1) == 0) {
+                i--;
+            }
+            if (i > 0) {
+                end = offset + i;
+            }
+            offset += read;
+        }
+        buffer.clear().limit(0);
+        return end;
+    }
+
     /** Loads the file from {@code offset} into the buffer, at least {@code needed} bytes when the file has them. */
     private long refill(FileChannel channel, long offset, long end, int needed) throws IOException {
         if (needed > buffer.capacity()) {

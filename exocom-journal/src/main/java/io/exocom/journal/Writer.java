@@ -32,6 +32,8 @@ final class Writer implements Runnable {
     private final JournalState state;
     private final WriterMetrics metrics;
     private final Completer completer;
+    /** Null when segments are not pre-allocated. */
+    private final SegmentPreparer preparer;
     private final SyncMode syncMode;
     private final long maxSegmentBytes;
     private final int maxBatchBytes;
@@ -58,12 +60,14 @@ final class Writer implements Runnable {
     private long unavailableSince;
 
     Writer(JournalOptions options, SegmentStorage storage, SegmentCatalog catalog, JournalState state,
-           WriterMetrics metrics, Completer completer, ActiveSegment active, long nextSegmentId) {
+           WriterMetrics metrics, Completer completer, SegmentPreparer preparer, ActiveSegment active,
+           long nextSegmentId) {
         this.storage = storage;
         this.catalog = catalog;
         this.state = state;
         this.metrics = metrics;
         this.completer = completer;
+        this.preparer = preparer;
         this.syncMode = options.syncMode();
         this.maxSegmentBytes = options.maxSegmentBytes();
         this.maxBatchBytes = options.maxBatchBytes();
@@ -72,10 +76,29 @@ final class Writer implements Runnable {
         this.active = active;
         this.nextSegmentId = nextSegmentId;
         this.buffer = ByteBuffer.allocateDirect(maxBatchBytes);
-        if (state.unavailable != null) {
+    }
+
+    /**
+     * At open, on the opening thread, when recovery left no segment to go on in: starts one. When even that fails,
+     * the journal opens unavailable and the probe takes over.
+     */
+    void startFirstSegment() {
+        try {
+            long id = nextSegmentId++;
+            active = preparer != null ? install(preparer.prepareNow(), id) : create(id);
+        } catch (IOException | RuntimeException e) {
+            JournalUnavailableException error = new JournalUnavailableException("the journal in "
+                    + storage.directory() + " cannot start a segment (" + describe(e)
+                    + "): appends fail until the disk works again", e);
+            LOG.log(Level.WARNING, error.getMessage());
+            state.unavailable = error;
             unavailableSince = System.nanoTime();
             nextProbeAt = unavailableSince + probeNanos;
         }
+    }
+
+    boolean hasActiveSegment() {
+        return active != null;
     }
 
     void start(Thread thread) {
@@ -239,12 +262,19 @@ final class Writer implements Runnable {
     private boolean roll(PendingAppend next) {
         try {
             ActiveSegment old = active;
+            if (old.channel.size() > old.written) {
+                old.channel.truncate(old.written);  // the pre-allocated zeros the last records did not fill
+            }
             sync(old.channel);
             retire(old);
             long id = nextSegmentId++;
-            active = create(id);
+            SegmentPreparer.Prepared prepared = preparer != null ? preparer.take() : null;
+            active = prepared != null ? install(prepared, id) : create(id);
+            if (preparer != null) {
+                preparer.request();
+            }
             LOG.log(Level.DEBUG, () -> "journal in " + storage.directory() + " rolled from segment " + old.id
-                    + " to segment " + id);
+                    + " to segment " + id + (prepared != null ? "" : " (not pre-allocated: none was ready)"));
             return true;
         } catch (Throwable t) {
             fail(t, List.of(next));
@@ -252,8 +282,22 @@ final class Writer implements Runnable {
         }
     }
 
+    private ActiveSegment install(SegmentPreparer.Prepared prepared, long id) throws IOException {
+        try {
+            storage.install(prepared.channel(), prepared.path(), id);
+        } catch (IOException | RuntimeException e) {
+            SegmentStorage.closeQuietly(prepared.channel());
+            storage.deleteQuietly(prepared.path());
+            throw e;
+        }
+        return activate(id, prepared.channel());
+    }
+
     private ActiveSegment create(long id) throws IOException {
-        FileChannel channel = storage.create(id);
+        return activate(id, storage.create(id));
+    }
+
+    private ActiveSegment activate(long id, FileChannel channel) {
         SegmentCatalog.Entry entry = new SegmentCatalog.Entry(id, storage.path(id), SegmentHeader.SIZE, 0, -1, -1, false);
         entry.active = true;
         catalog.add(entry);

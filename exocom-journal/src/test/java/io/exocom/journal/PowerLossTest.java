@@ -86,7 +86,7 @@ class PowerLossTest {
             if (random.nextInt(3) == 0) {
                 disk.powerFail(random);
             } else {
-                disk.powerFailAtNextWrite(random);
+                disk.powerFailAtNextWrite(random, GatedDisk::isSegment);
                 while (!disk.isOff()) {
                     if (System.nanoTime() > deadline) {
                         fail("nothing is written any more (" + context + ")");

@@ -20,34 +20,62 @@ class RecoveryTest {
 
     @Test
     void aTornLastRecordIsCutAtEveryByteOffsetAndWritingGoesOnFromThere() throws Exception {
+        tornAtEveryOffset(TestJournals.options(dir).preallocate(false), false);
+    }
+
+    @Test
+    void aTornLastRecordInAPreallocatedSegmentIsCutAtEveryByteOffset() throws Exception {
+        tornAtEveryOffset(TestJournals.options(dir).maxSegmentBytes(16 * 1024), true);
+    }
+
+    /**
+     * Keeps each possible part of the last record (the rest of it is gone: cut off the file, or zeros in a
+     * pre-allocated one); each time everything before it replays, nothing of it, and the report says what was dropped.
+     */
+    private void tornAtEveryOffset(JournalOptions.Builder options, boolean preallocated) throws Exception {
+        String lastText = "the last record, torn";
         List<Outcomes.Outcome> written;
-        try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
-            written = TestJournals.appendAll(journal, List.of("first", "second", "third", "the last record, torn"));
+        try (Journal journal = Journal.open(options.build())) {
+            written = TestJournals.appendAll(journal, List.of("first", "second", "third", lastText));
         }
         Path segment = onlySegment();
         byte[] full = Files.readAllBytes(segment);
+        assertEquals(preallocated ? 16 * 1024 : Positions.offsetOf(written.get(3).position())
+                + RecordFormat.sizeOf(lastText.length()), full.length);
         int lastStart = (int) Positions.offsetOf(written.get(3).position());
-        int lastSize = full.length - lastStart;
+        int lastSize = RecordFormat.sizeOf(lastText.length());
 
         for (int kept = 0; kept < lastSize; kept++) {
-            Files.write(segment, Arrays.copyOf(full, lastStart + kept));
-            try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
+            byte[] torn = preallocated ? full.clone() : Arrays.copyOf(full, lastStart + kept);
+            Arrays.fill(torn, lastStart + kept, preallocated ? lastStart + lastSize : torn.length, (byte) 0);
+            Files.write(segment, torn);
+            int dropped = 0;  // counted up to the last torn byte that is not zero
+            for (int i = 0; i < kept; i++) {
+                if (torn[lastStart + i] != 0) {
+                    dropped = i + 1;
+                }
+            }
+            try (Journal journal = Journal.open(options.build())) {
                 RecoveryReport report = journal.recoveryReport();
-                assertEquals(3, report.records(), "kept " + kept);
-                assertEquals(kept, report.droppedBytes(), "kept " + kept);
-                assertEquals(kept == 0 ? 0 : 1, report.droppedRecords(), "kept " + kept);
-                assertTrue(report.countExact());
-                if (kept > 0) {
+                String context = "kept " + kept + ": " + report.summary();
+                assertEquals(3, report.records(), context);
+                assertEquals(dropped, report.droppedBytes(), context);
+                assertEquals(dropped == 0 ? 0 : 1, report.droppedRecords(), context);
+                assertTrue(report.countExact(), context);
+                if (dropped > 0) {
                     RecoveryReport.Problem problem = report.problems().get(0);
                     assertEquals(RecoveryReport.Action.TRUNCATED, problem.action());
                     assertEquals(lastStart, problem.offset());
                 }
-                assertEquals(lastStart, Files.size(segment), "the torn bytes are cut off the file");
+                byte[] after = Files.readAllBytes(segment);
+                for (int i = lastStart; i < after.length; i++) {
+                    assertEquals(0, after[i], "the torn bytes are gone from the file: " + context);
+                }
                 assertEquals(List.of("first", "second", "third"), Replayed.texts(journal));
                 TestJournals.appendAll(journal, List.of("after"));
             }
-            try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
-                assertTrue(journal.recoveryReport().clean());
+            try (Journal journal = Journal.open(options.build())) {
+                assertTrue(journal.recoveryReport().clean(), journal.recoveryReport().summary());
                 assertEquals(List.of("first", "second", "third", "after"), Replayed.texts(journal), "kept " + kept);
             }
         }
@@ -168,7 +196,7 @@ class RecoveryTest {
             TestJournals.appendAll(journal, List.of("kept"));
         }
         Path interrupted = SegmentFiles.path(dir, 2);
-        Files.write(interrupted, new byte[5]);
+        Files.write(interrupted, new byte[] {1, 2, 3, 4, 5});
         try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
             RecoveryReport report = journal.recoveryReport();
             assertEquals(RecoveryReport.Action.REMOVED, report.problems().get(0).action());
@@ -196,6 +224,23 @@ class RecoveryTest {
         }
         try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
             assertEquals(List.of("one"), Replayed.texts(journal));
+        }
+    }
+
+    @Test
+    void aPreallocatedSegmentTheWriterNeverWroteIsRemovedWithoutComplaint() throws Exception {
+        try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
+            TestJournals.appendAll(journal, List.of("kept"));
+        }
+        Files.write(SegmentFiles.path(dir, 2), new byte[64 * 1024]);
+        Files.write(dir.resolve("7" + SegmentStorage.PREPARED_SUFFIX), new byte[64 * 1024]);
+        try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
+            assertTrue(journal.recoveryReport().clean(), journal.recoveryReport().summary());
+            assertEquals(List.of("kept"), Replayed.texts(journal));
+            assertEquals(List.of(1L, 3L), journal.segments().stream().map(SegmentInfo::id).toList(),
+                    "segment 2 is gone and the writer starts after the highest id it saw");
+            assertFalse(Files.exists(dir.resolve("7" + SegmentStorage.PREPARED_SUFFIX)),
+                    "a prepared file of an earlier run is deleted");
         }
     }
 

@@ -7,7 +7,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A disk that fills up or fails on demand, for tests: writes fail with "No space left on device" once a byte budget
@@ -21,12 +26,32 @@ public final class FailingDisk implements ChannelFactory {
     private boolean forcesFail;
     private RuntimeException writeException;
     private Error writeError;
-    private long forces;
+    private final Map<Path, Long> forces = new HashMap<>();
+    /** Open channels by the name their file has now (a prepared file is renamed into a segment). */
+    private final Map<Path, List<Channel>> channels = new HashMap<>();
     private long bytesWritten;
 
     @Override
     public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return new Channel(FileChannel.open(path, options));
+        Path name = path.toAbsolutePath().normalize();
+        Channel channel = new Channel(FileChannel.open(path, options), name);
+        synchronized (lock) {
+            channels.computeIfAbsent(name, n -> new ArrayList<>()).add(channel);
+        }
+        return channel;
+    }
+
+    @Override
+    public void move(Path from, Path to) throws IOException {
+        synchronized (lock) {
+            ChannelFactory.super.move(from, to);
+            Path target = to.toAbsolutePath().normalize();
+            List<Channel> moved = channels.remove(from.toAbsolutePath().normalize());
+            if (moved != null) {
+                moved.forEach(channel -> channel.name = target);
+                channels.computeIfAbsent(target, n -> new ArrayList<>()).addAll(moved);
+            }
+        }
     }
 
     /** Writes fail once {@code bytes} more have been written; 0 fails the next write. */
@@ -69,8 +94,19 @@ public final class FailingDisk implements ChannelFactory {
 
     /** Forces that succeeded, of files and directories. */
     public long forces() {
+        return forces(path -> true);
+    }
+
+    /** Forces that succeeded of the files (or directories) {@code which} accepts, by the name they had then. */
+    public long forces(Predicate<Path> which) {
         synchronized (lock) {
-            return forces;
+            long count = 0;
+            for (Map.Entry<Path, Long> entry : forces.entrySet()) {
+                if (which.test(entry.getKey())) {
+                    count += entry.getValue();
+                }
+            }
+            return count;
         }
     }
 
@@ -82,8 +118,11 @@ public final class FailingDisk implements ChannelFactory {
 
     private final class Channel extends DelegatingFileChannel {
 
-        Channel(FileChannel delegate) {
+        private Path name;
+
+        Channel(FileChannel delegate, Path name) {
             super(delegate);
+            this.name = name;
         }
 
         @Override
@@ -114,13 +153,27 @@ public final class FailingDisk implements ChannelFactory {
         }
 
         @Override
+        protected void implCloseChannel() throws IOException {
+            synchronized (lock) {
+                List<Channel> open = channels.get(name);
+                if (open != null) {
+                    open.remove(this);
+                    if (open.isEmpty()) {
+                        channels.remove(name);
+                    }
+                }
+            }
+            super.implCloseChannel();
+        }
+
+        @Override
         public void force(boolean metaData) throws IOException {
             synchronized (lock) {
                 if (forcesFail) {
                     throw new IOException("Input/output error");
                 }
                 delegate.force(metaData);
-                forces++;
+                forces.merge(name, 1L, Long::sum);
             }
         }
     }

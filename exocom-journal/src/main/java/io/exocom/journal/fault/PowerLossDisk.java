@@ -14,13 +14,15 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A disk whose power can fail, for tests. Writes go to the real files at once (so the journal reads what it wrote),
- * and the disk remembers what each file looked like at its last force. {@link #powerFail} puts every file back to
- * that state (keeping, when given a random source, a torn prefix of what was not forced, with some of its
- * 512-byte sectors lost), removes files whose directory entry was never forced, and makes every channel opened
- * so far fail. {@link #powerOn()} lets the next journal open the directory again.
+ * and the disk remembers what each file looked like at its last force, and which creations, renames and deletions
+ * were followed by a force of their directory. {@link #powerFail} puts every file back to its forced state
+ * (keeping, when given a random source, a torn part of what was not forced, some of its 512-byte sectors lost),
+ * undoes creations, renames and deletions whose directory was not forced since, and makes every channel opened so
+ * far fail. {@link #powerOn()} lets the next journal open the directory again.
  */
 public final class PowerLossDisk implements ChannelFactory {
 
@@ -30,7 +32,7 @@ public final class PowerLossDisk implements ChannelFactory {
     private final Map<Path, FileImage> images = new HashMap<>();
     private int generation;
     private boolean off;
-    private boolean armed;
+    private Predicate<Path> armedFor;
     private Random armedTorn;
     private long fileForces;
 
@@ -40,8 +42,15 @@ public final class PowerLossDisk implements ChannelFactory {
         long dirtyFrom = Long.MAX_VALUE;
         /** Created since its directory was last forced: a power failure loses it. */
         boolean unlinked;
+        /** Renamed from there since its directory was last forced: a power failure undoes the rename. */
+        Path renamedFrom;
+        /** Deleted since its directory was last forced: a power failure brings it back. */
+        boolean deleted;
+        /** The file's name now. */
+        Path name;
 
-        FileImage(byte[] durable, boolean unlinked) {
+        FileImage(Path name, byte[] durable, boolean unlinked) {
+            this.name = name;
             this.durable = durable;
             this.unlinked = unlinked;
         }
@@ -60,8 +69,8 @@ public final class PowerLossDisk implements ChannelFactory {
                 return new DirectoryChannel(real, key, generation);
             }
             FileImage image = images.get(key);
-            if (image == null || !existed) {
-                image = new FileImage(existed ? Files.readAllBytes(key) : new byte[0], !existed);
+            if (image == null || image.deleted || !existed) {
+                image = new FileImage(key, existed ? Files.readAllBytes(key) : new byte[0], !existed);
                 images.put(key, image);
             }
             return new Channel(real, image, generation);
@@ -83,12 +92,12 @@ public final class PowerLossDisk implements ChannelFactory {
     }
 
     /**
-     * The power fails right after the next write to a file reached the disk's cache (before it can be forced): the
-     * moment that leaves the most behind that is not durable.
+     * The power fails right after the next write to a file {@code toFile} accepts (by its name then) reached the
+     * disk's cache, before it can be forced: the moment that leaves the most behind that is not durable.
      */
-    public void powerFailAtNextWrite(Random torn) {
+    public void powerFailAtNextWrite(Random torn, Predicate<Path> toFile) {
         synchronized (lock) {
-            armed = true;
+            armedFor = toFile;
             armedTorn = torn;
         }
     }
@@ -100,28 +109,27 @@ public final class PowerLossDisk implements ChannelFactory {
     }
 
     private void fail(Random torn) throws IOException {
-        {
-            armed = false;
-            off = true;
-            generation++;
-            for (Map.Entry<Path, FileImage> entry : images.entrySet()) {
-                Path path = entry.getKey();
-                FileImage image = entry.getValue();
-                if (image.unlinked) {
-                    Files.deleteIfExists(path);
-                    continue;
-                }
-                byte[] survived = image.durable;
-                if (torn != null && Files.exists(path) && image.dirtyFrom >= image.durable.length) {
-                    byte[] current = Files.readAllBytes(path);
-                    if (current.length > image.durable.length) {
-                        survived = withTornTail(image.durable, current, torn);
-                    }
-                }
-                Files.write(path, survived);
+        armedFor = null;
+        off = true;
+        generation++;
+        for (Map.Entry<Path, FileImage> entry : images.entrySet()) {
+            Path path = entry.getKey();
+            FileImage image = entry.getValue();
+            if (image.unlinked && image.renamedFrom == null) {
+                Files.deleteIfExists(path);
+                continue;
             }
-            images.clear();
+            byte[] survived = image.durable;
+            if (torn != null && !image.deleted && Files.exists(path) && image.dirtyFrom != Long.MAX_VALUE) {
+                survived = withTornWrites(image.durable, Files.readAllBytes(path), image.dirtyFrom, torn);
+            }
+            if (image.renamedFrom != null) {
+                Files.deleteIfExists(path);
+                path = image.renamedFrom;
+            }
+            Files.write(path, survived);
         }
+        images.clear();
     }
 
     /** The power is back: files are as the failure left them, and channels opened from now on work. */
@@ -131,16 +139,68 @@ public final class PowerLossDisk implements ChannelFactory {
         }
     }
 
-    private static byte[] withTornTail(byte[] durable, byte[] current, Random random) {
-        int unforced = current.length - durable.length;
-        int kept = random.nextInt(unforced + 1);
-        byte[] survived = Arrays.copyOf(current, durable.length + kept);
-        for (int sector = durable.length - durable.length % SECTOR; sector < survived.length; sector += SECTOR) {
-            if (sector >= durable.length && random.nextInt(4) == 0) {
-                Arrays.fill(survived, sector, Math.min(sector + SECTOR, survived.length), (byte) 0);
+    /**
+     * What a torn write leaves: from where the file was first changed since its last force, a random part of the
+     * new bytes reached the disk, each 512-byte sector of it with a chance of still holding its old bytes (zeros
+     * beyond the old end), as disks write sectors in any order.
+     */
+    private static byte[] withTornWrites(byte[] durable, byte[] current, long dirtyFrom, Random random) {
+        if (dirtyFrom >= current.length) {
+            return durable;  // only a truncation, which did not reach the disk
+        }
+        int from = (int) dirtyFrom;
+        int end = from + random.nextInt(current.length - from + 1);
+        byte[] survived = Arrays.copyOf(durable, Math.max(durable.length, end));
+        for (int sector = from - from % SECTOR; sector < end; sector += SECTOR) {
+            if (random.nextInt(4) != 0) {
+                int start = Math.max(sector, from);
+                System.arraycopy(current, start, survived, start, Math.min(sector + SECTOR, end) - start);
             }
         }
         return survived;
+    }
+
+    @Override
+    public void move(Path from, Path to) throws IOException {
+        synchronized (lock) {
+            if (off) {
+                throw new IOException("the power is off (simulated power failure)");
+            }
+            Path source = from.toAbsolutePath().normalize();
+            Path target = to.toAbsolutePath().normalize();
+            ChannelFactory.super.move(source, target);
+            FileImage image = images.remove(source);
+            if (image == null) {
+                image = new FileImage(target, Files.readAllBytes(target), false);
+            }
+            image.name = target;
+            if (!image.unlinked) {
+                image.renamedFrom = source;
+            }
+            image.unlinked = true;
+            images.put(target, image);
+        }
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        synchronized (lock) {
+            if (off) {
+                throw new IOException("the power is off (simulated power failure)");
+            }
+            Path key = path.toAbsolutePath().normalize();
+            FileImage image = images.get(key);
+            if (image == null) {
+                image = new FileImage(key, Files.readAllBytes(key), false);
+                images.put(key, image);
+            }
+            Files.delete(key);
+            if (image.unlinked && image.renamedFrom == null) {
+                images.remove(key);
+            } else {
+                image.deleted = true;
+            }
+        }
     }
 
     private void checkPower(int openedIn) throws IOException {
@@ -172,7 +232,7 @@ public final class PowerLossDisk implements ChannelFactory {
                 checkPower(openedIn);
                 image.dirtyFrom = Math.min(image.dirtyFrom, position);
                 int written = delegate.write(src, position);
-                if (armed) {
+                if (armedFor != null && armedFor.test(image.name)) {
                     fail(armedTorn);
                     throw new IOException("Input/output error (simulated power failure)");
                 }
@@ -239,10 +299,12 @@ public final class PowerLossDisk implements ChannelFactory {
                 for (Iterator<Map.Entry<Path, FileImage>> it = images.entrySet().iterator(); it.hasNext(); ) {
                     Map.Entry<Path, FileImage> entry = it.next();
                     if (directory.equals(entry.getKey().getParent())) {
-                        if (Files.exists(entry.getKey())) {
-                            entry.getValue().unlinked = false;
-                        } else {
+                        FileImage image = entry.getValue();
+                        if (image.deleted) {
                             it.remove();
+                        } else {
+                            image.unlinked = false;
+                            image.renamedFrom = null;
                         }
                     }
                 }
