@@ -17,10 +17,12 @@ final class Completer implements Runnable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final WakeSignal signal = new WakeSignal();
     private final AvailabilityListener listener;
+    private final JournalState state;
     private volatile boolean stopping;
 
-    Completer(AvailabilityListener listener) {
+    Completer(AvailabilityListener listener, JournalState state) {
         this.listener = listener;
+        this.state = state;
     }
 
     void start(Thread thread) {
@@ -115,12 +117,14 @@ final class Completer implements Runnable {
         }
     }
 
-    private static void runTask(Runnable task) {
+    private void runTask(Runnable task) {
         try {
             task.run();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "a journal completion task failed", e);
         } catch (Error e) {
+            // Without this thread no append would ever be answered again: the journal stops taking appends.
+            state.brokenBy = e;
             LOG.log(Level.ERROR, "the journal's completion thread stops: " + e, e);
             throw e;
         }

@@ -136,6 +136,9 @@ final class Writer implements Runnable {
     private void loop() {
         while (true) {
             runCommands();
+            if (state.brokenBy != null) {
+                return;  // the completion thread died: nothing written could be answered
+            }
             if (state.unavailable != null) {
                 failQueued(state.unavailable);
                 if (state.closing) {

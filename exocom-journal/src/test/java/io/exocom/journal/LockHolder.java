@@ -6,7 +6,7 @@ import java.nio.file.Path;
 public final class LockHolder {
 
     public static void main(String[] args) throws Exception {
-        try (Journal journal = Journal.open(JournalOptions.builder(Path.of(args[0])).build())) {
+        try (Journal journal = Journal.open(JournalOptions.builder(Path.of(args[0])).maxSegmentBytes(1 << 20).build())) {
             System.out.println("open " + journal.directory());
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -14,6 +14,7 @@ final class TestJournals {
 
     static JournalOptions.Builder options(Path dir) {
         return JournalOptions.builder(dir)
+                .maxSegmentBytes(1 << 20)  // pre-allocating the default 64 MiB per open would only slow the tests
                 .probeInterval(Duration.ofMillis(20))
                 .closeTimeout(Duration.ofSeconds(30));
     }

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 public final class JournalBench {
 
     private record Settings(Path dir, double seconds, double warmupSeconds, int[] appenders, int[] sizes,
-                            SyncMode[] modes, int[] windows, long recoveryRecords, int recoverySize) {
+                            SyncMode[] modes, int[] windows, boolean preallocate, long recoveryRecords,
+                            int recoverySize) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -55,7 +56,7 @@ public final class JournalBench {
     private static String run(Settings settings, SyncMode mode, int size, int appenders, int window) throws Exception {
         Path dir = settings.dir().resolve("run");
         deleteTree(dir);
-        JournalOptions options = JournalOptions.builder(dir).syncMode(mode).build();
+        JournalOptions options = JournalOptions.builder(dir).syncMode(mode).preallocate(settings.preallocate()).build();
         byte[] payload = new byte[size];
         new Random(1).nextBytes(payload);
         long[][] latencies = new long[appenders][];
@@ -235,6 +236,7 @@ public final class JournalBench {
         int[] sizes = {100, 10 * 1024};
         SyncMode[] modes = {SyncMode.ALWAYS, SyncMode.OS};
         int[] windows = {1};
+        boolean preallocate = true;
         long recoveryRecords = 1_000_000;
         int recoverySize = 300;
         for (int i = 0; i < args.length; i++) {
@@ -248,14 +250,17 @@ public final class JournalBench {
                 case "--windows" -> windows = ints(value);
                 case "--modes" -> modes = Arrays.stream(value.split(",")).map(m -> SyncMode.valueOf(m.toUpperCase(Locale.ROOT)))
                         .toArray(SyncMode[]::new);
+                case "--preallocate" -> preallocate = Boolean.parseBoolean(value);
                 case "--recovery-records" -> recoveryRecords = Long.parseLong(value);
                 case "--recovery-size" -> recoverySize = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; accepted are --dir,"
-                        + " --seconds, --warmup, --appenders, --sizes, --windows, --modes, --recovery-records, --recovery-size");
+                        + " --seconds, --warmup, --appenders, --sizes, --windows, --modes, --preallocate, --recovery-records,"
+                        + " --recovery-size");
             }
             i++;
         }
-        return new Settings(dir, seconds, warmup, appenders, sizes, modes, windows, recoveryRecords, recoverySize);
+        return new Settings(dir, seconds, warmup, appenders, sizes, modes, windows, preallocate, recoveryRecords,
+                recoverySize);
     }
 
     private static int[] ints(String list) {
