@@ -51,10 +51,6 @@ final class SegmentCatalog {
         entries.remove(id);
     }
 
-    long highestId() {
-        return entries.isEmpty() ? 0 : entries.lastKey();
-    }
-
     List<Long> ids() {
         return new ArrayList<>(entries.keySet());
     }

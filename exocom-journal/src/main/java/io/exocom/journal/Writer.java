@@ -97,10 +97,6 @@ final class Writer implements Runnable {
         }
     }
 
-    boolean hasActiveSegment() {
-        return active != null;
-    }
-
     void start(Thread thread) {
         signal.consumer(thread);
         thread.start();
