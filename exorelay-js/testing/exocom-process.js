@@ -97,10 +97,12 @@ class ExoComProcess {
     if (this.routes) {
       args.push('--routes', this.routes);
     }
-    const env = { ...process.env, EXOCOM_PORT: String(this.port), ...this.env };
-    delete env.EXOCOM_ROUTES;
+    // The broker refuses EXOCOM_* variables that are none of its settings (a typo must not pass silently), and
+    // this process's own (EXOCOM_JAR, a relay's EXOCOM_HOST...) are not for it: it gets only what is given here.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('EXOCOM_')));
+    Object.assign(env, { EXOCOM_PORT: String(this.port) }, this.env);
     const log = fs.openSync(this.logFile, 'a');
-    this.process = spawn(this.java, args, { env, stdio: ['ignore', log, log] });
+    this.process = spawn(this.java, ['-XX:+ExitOnOutOfMemoryError', ...args], { env, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const child = this.process;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -89,7 +89,7 @@ public final class ExoComProcess implements AutoCloseable {
     private void launch() throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-jar", jar.toString()));
         if (routes != null) {
             command.add("--routes");
@@ -98,7 +98,8 @@ public final class ExoComProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-        builder.environment().remove("EXOCOM_ROUTES");
+        // the broker refuses EXOCOM_* variables that are none of its settings: it gets only what is given here
+        builder.environment().keySet().removeIf(name -> name.startsWith("EXOCOM_"));
         builder.environment().put("EXOCOM_PORT", Integer.toString(port));
         builder.environment().putAll(environment);
         process = builder.start();
