@@ -100,7 +100,9 @@ class ExoComProcess {
     // The broker refuses EXOCOM_* variables that are none of its settings (a typo must not pass silently), and
     // this process's own (EXOCOM_JAR, a relay's EXOCOM_HOST...) are not for it: it gets only what is given here.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('EXOCOM_')));
-    Object.assign(env, { EXOCOM_PORT: String(this.port) }, this.env);
+    // the journal lives next to the log, so that a restart() finds what the broker accepted before
+    Object.assign(env, { EXOCOM_PORT: String(this.port), EXOCOM_DATA_DIR: path.join(path.dirname(this.logFile), 'data') },
+      this.env);
     const log = fs.openSync(this.logFile, 'a');
     this.process = spawn(this.java, ['-XX:+ExitOnOutOfMemoryError', ...args], { env, stdio: ['ignore', log, log] });
     fs.closeSync(log);

@@ -64,7 +64,8 @@ final class ServerProcess implements AutoCloseable {
         List<String> full = new ArrayList<>(command);
         full.addAll(List.of("--routes", routes.toString(), "--port", Integer.toString(port)));
         return launch(label, full, Map.of("EXOCOM_LOG_MESSAGES", "false", "EXOCOM_HOST_BIND", "127.0.0.1",
-                "EXOCOM_PORT", Integer.toString(port)), port, logDir, ServerProcess::probeExoCom);
+                "EXOCOM_PORT", Integer.toString(port), "EXOCOM_DATA_DIR",
+                Files.createTempDirectory(logDir, "exocom-data-").toString()), port, logDir, ServerProcess::probeExoCom);
     }
 
     static ServerProcess nats(String executable, Path logDir) throws IOException {
@@ -79,7 +80,7 @@ final class ServerProcess implements AutoCloseable {
         Path log = logDir.resolve(label + "-" + port + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-        builder.environment().remove("EXOCOM_ROUTES");
+        builder.environment().keySet().removeIf(name -> name.startsWith("EXOCOM_")); // the broker refuses strangers
         builder.environment().putAll(env);
         long started = System.nanoTime();
         Process process = builder.start();

@@ -16,6 +16,8 @@ public enum ErrorCode {
     QUEUE_FULL("queue-full", 503),
     /** 1.1: ExoCom is stopping; relays send the message again to the next broker. */
     SHUTTING_DOWN("shutting-down", 503),
+    /** 1.2: the broker cannot store messages now (a full disk, an I/O error); nothing was accepted. */
+    STORAGE_UNAVAILABLE("storage-unavailable", 503),
     /** A code this side does not know, from a newer version of the other side: minor versions only add codes. */
     OTHER("other", 500);
 

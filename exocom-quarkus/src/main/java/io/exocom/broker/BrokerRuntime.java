@@ -11,7 +11,13 @@ import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
 import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
+import io.exocom.broker.store.Recovered;
+import io.exocom.broker.store.journal.JournalMessageStore;
+import io.exocom.broker.store.memory.MemoryDeadLetterStore;
 import io.exocom.broker.store.memory.MemoryMessageStore;
+import io.exocom.journal.JournalException;
+import io.exocom.journal.JournalOptions;
+import io.exocom.journal.SyncMode;
 import io.exocom.broker.wire.FrameDecoder;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
@@ -70,14 +76,56 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.registry = registry;
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
-        this.store = new MemoryMessageStore(config.maxDeadLetters(), config.maxDeadLetterBytes().asLongValue());
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.maxQueueBytes().asLongValue(),
                 totalBytes, config.ackTimeout(), config.maxAttempts(), config.replyWindow(), config.dedupWindow(),
                 config.dedupMaxEntries(), 10_000, config.maxCorrelations());
         this.observer = new TrafficObserver(registry, config.logMessages());
+        this.store = openStore(config, settings);
         this.broker = new Broker(settings, routing, store, observer);
+        if (store instanceof JournalMessageStore journal) {
+            journal.windowsFrom(broker.windowSource());
+        }
+        Recovered recovered = store.recover();
+        broker.restore(recovered);
+        LOG.infof("store: %s", recovered.summary());
+    }
+
+    /**
+     * The journal, or memory when told so. A directory another broker holds, or one that cannot be used, is a
+     * configuration mistake: one sentence and exit status 2, as for a bad setting (README, Configuration).
+     */
+    private static MessageStore openStore(ExocomConfig config, BrokerSettings settings) {
+        MemoryDeadLetterStore deadLetters = new MemoryDeadLetterStore(config.maxDeadLetters(),
+                config.maxDeadLetterBytes().asLongValue());
+        if (config.store().equals("memory")) {
+            return new MemoryMessageStore(deadLetters);
+        }
+        JournalOptions options = JournalOptions.builder(Path.of(config.dataDir()))
+                .syncMode(config.journalSync().equals("os") ? SyncMode.OS : SyncMode.ALWAYS)
+                .maxRecordBytes(Math.max(1 << 20, 2 * config.maxFrameSize()))
+                .maxSegmentBytes(config.journalSegmentSize().asLongValue())
+                .availabilityListener((available, cause) -> {
+                    if (available) {
+                        LOG.info("storage is available again: sends are accepted again");
+                    } else {
+                        LOG.errorf("storage unavailable: sends are refused storage-unavailable until it works again: %s",
+                                cause == null ? "" : cause.getMessage());
+                    }
+                })
+                .build();
+        try {
+            return JournalMessageStore.open(options, deadLetters, new JournalMessageStore.Settings(
+                    settings.dedupWindow().toNanos(), settings.replyWindow().toNanos(), settings.dedupMaxEntries(),
+                    settings.maxCorrelations()));
+        } catch (JournalException cannot) {
+            System.err.println("exocom: cannot start: EXOCOM_DATA_DIR is \"" + config.dataDir() + "\", but "
+                    + cannot.getMessage());
+            System.err.flush();
+            Runtime.getRuntime().halt(io.exocom.broker.config.Settings.EXIT_CONFIGURATION);
+            throw cannot;
+        }
     }
 
     private Routing loadRouting(ExocomConfig config, Instance<KubernetesClient> kubernetes) {
@@ -187,6 +235,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             }
         }
         LOG.infof("store: %s", store.description());
+        if (!(store instanceof JournalMessageStore)) {
+            LOG.warn("store: messages live in memory only (EXOCOM_STORE=memory): a restart or crash of the broker "
+                    + "loses every message it accepted and did not deliver");
+        }
         LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
                 + " (" + tokens.admins() + " admin tokens)" : "off");
     }
@@ -225,6 +277,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         if (configMapSource != null) {
             configMapSource.close();
         }
+        store.close();
     }
 
     /** A housekeeping task that logs what it throws, and ends the process on an error it cannot recover from. */
@@ -257,6 +310,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     private void sweep() {
         broker.sweep();
+        store.maintain();
         warnAboutEvictedCorrelations();
         for (ServiceDispatcher dispatcher : broker.dispatchers()) {
             if (gaugedServices.add(dispatcher.service())) {
@@ -302,6 +356,19 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
                 .register(registry);
         Gauge.builder("exocom.dedup.ids", broker, Broker::rememberedIds)
                 .description("Message ids remembered for de-duplication").register(registry);
+        Gauge.builder("exocom.storage.available", store, s -> s.isAvailable() ? 1 : 0)
+                .description("1 while the store can take messages, 0 while sends are refused storage-unavailable")
+                .register(registry);
+        if (store instanceof JournalMessageStore journal) {
+            FunctionCounter.builder("exocom.journal.syncs", journal, j -> j.journal().metrics().syncs())
+                    .description("Syncs of the journal to disk (one per group of appends)").register(registry);
+            FunctionCounter.builder("exocom.journal.bytes.written", journal, j -> j.journal().metrics().bytesWritten())
+                    .description("Bytes written to the journal").register(registry);
+            Gauge.builder("exocom.journal.segments", journal, j -> j.journal().segments().size())
+                    .description("Segment files of the journal").register(registry);
+            Gauge.builder("exocom.journal.live.messages", journal, JournalMessageStore::liveMessages)
+                    .description("Messages with copies not yet settled, as the journal keeps them").register(registry);
+        }
         Gauge.builder("exocom.held.bytes", broker, Broker::heldBytes)
                 .description("Bytes of copies queued or in flight, against EXOCOM_MAX_TOTAL_BYTES").register(registry);
     }

@@ -50,6 +50,7 @@ class BrokerProcessIT {
         builder.environment().put("EXOCOM_PORT", String.valueOf(port));
         builder.environment().keySet().removeIf(name -> name.startsWith("EXOCOM_"));
         builder.environment().put("EXOCOM_PORT", String.valueOf(port));
+        builder.environment().put("EXOCOM_DATA_DIR", Files.createTempDirectory("exocom-data").toString());
         builder.environment().putAll(environment);
         Process process = builder.start();
         started.add(process);

@@ -118,6 +118,25 @@ public interface ExocomConfig {
     @WithDefault("10s")
     Duration shutdownGrace();
 
+    /** Where accepted messages are kept: {@code journal} (on disk, the default) or {@code memory} (not durable). */
+    @WithDefault("journal")
+    String store();
+
+    /** The journal's directory, relative to the working directory unless absolute. */
+    @WithDefault("exocom-data")
+    String dataDir();
+
+    /**
+     * {@code always}: {@code accepted} after the message is synced to disk (survives a machine crash);
+     * {@code os}: after it is written to the operating system (survives a broker crash, not a machine crash).
+     */
+    @WithDefault("always")
+    String journalSync();
+
+    /** Size of one journal segment file; space is reclaimed a segment at a time. */
+    @WithDefault("64M")
+    MemorySize journalSegmentSize();
+
     /** One log line per delivery (sender, name, receiver, attempt). */
     @WithDefault("true")
     boolean logMessages();

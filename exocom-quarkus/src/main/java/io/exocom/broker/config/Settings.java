@@ -80,6 +80,13 @@ public final class Settings {
             new Setting("EXOCOM_ALLOWED_ORIGINS", Settings::origins),
             new Setting("EXOCOM_HTTP_MAX_WAIT", v -> duration(v, Duration.ofMillis(1), Duration.ofHours(1))),
             new Setting("EXOCOM_SHUTDOWN_GRACE", v -> duration(v, Duration.ZERO, Duration.ofHours(1))),
+            new Setting("EXOCOM_STORE", v -> v.equals("journal") || v.equals("memory") ? null
+                    : "journal (on disk, the default) or memory (not durable)"),
+            new Setting("EXOCOM_DATA_DIR", v -> Files.isRegularFile(Path.of(v)) ? "a directory for the journal (this "
+                    + "is a file)" : null),
+            new Setting("EXOCOM_JOURNAL_SYNC", v -> v.equals("always") || v.equals("os") ? null
+                    : "always (synced to disk before accepted, the default) or os (written to the operating system)"),
+            new Setting("EXOCOM_JOURNAL_SEGMENT_SIZE", v -> size(v, 1024 * 1024, 1024L * 1024 * 1024)),
             new Setting("EXOCOM_LOG_MESSAGES", v -> v.equals("true") || v.equals("false") ? null : "true or false"));
 
     private Settings() {

@@ -3,6 +3,7 @@ package io.exocom.broker.core;
 import io.exocom.broker.routing.RoutingPolicy;
 import io.exocom.broker.store.DeadLetter;
 import io.exocom.broker.store.MessageStore;
+import io.exocom.broker.store.Recovered;
 import io.exocom.broker.wire.Envelopes;
 import io.exocom.broker.wire.InboundMessage;
 import io.exocom.broker.wire.LogText;
@@ -229,7 +230,7 @@ public final class Broker {
         String originId = message.originId() != null ? message.originId() : message.id();
         byte[] envelope = Envelopes.stamp(message, message.id(), timestamp, originId, null, sender);
         AcceptedMessage accepted = new AcceptedMessage(sequence.incrementAndGet(), sender, asker, message.id(), name,
-                originId, null, true, timestamp, now, envelope);
+                originId, null, null, true, timestamp, now, envelope);
         long size = accepted.size();
         if (!budget.tryReserve(size * receivers.size())) {
             throw memoryFull(sender, name);
@@ -265,7 +266,7 @@ public final class Broker {
         String originId = reply.originId() != null ? reply.originId() : reply.id();
         byte[] envelope = Envelopes.stamp(reply, reply.id(), timestamp, originId, open.askerId(), sender);
         AcceptedMessage accepted = new AcceptedMessage(sequence.incrementAndGet(), sender, null, reply.id(),
-                reply.name(), originId, open.askerId(), reply.isFinal(), timestamp, now, envelope);
+                reply.name(), originId, open.askerId(), commandId, reply.isFinal(), timestamp, now, envelope);
         long size = accepted.size();
         ServiceDispatcher target = dispatcher(asker.service());
         if (!budget.tryReserve(size)) {
@@ -318,6 +319,7 @@ public final class Broker {
     /** A copy's journey ended (acked, or handed to an HTTP request): it no longer counts against the budget. */
     void settled(Delivery copy) {
         budget.release(copy.size());
+        store.settled(copy);
     }
 
     void replyDropped(Delivery reply, String reason) {
@@ -326,12 +328,27 @@ public final class Broker {
     }
 
     void deadLetter(Delivery delivery, String reason) {
-        settled(delivery);
-        DeadLetter letter = new DeadLetter("dl-" + deadLetterKeys.incrementAndGet(), delivery, reason,
-                System.currentTimeMillis());
+        budget.release(delivery.size()); // dead letters have a bound of their own
+        DeadLetter letter = new DeadLetter(nextDeadLetterKey(), delivery, reason, System.currentTimeMillis());
         List<DeadLetter> evicted = store.deadLetters().add(letter);
+        store.deadLettered(letter);
         listener.deadLettered(letter);
-        evicted.forEach(listener::deadLetterEvicted);
+        for (DeadLetter dropped : evicted) {
+            store.settled(dropped.delivery());
+            listener.deadLetterEvicted(dropped);
+        }
+    }
+
+    /** Dead-letter keys go on from the highest one recovered, so a key never means two letters. */
+    private String nextDeadLetterKey() {
+        return "dl-" + deadLetterKeys.incrementAndGet();
+    }
+
+    /** Discards a dead letter for good; false when there is none with that key. */
+    public boolean discard(String key) {
+        Optional<DeadLetter> letter = store.deadLetters().remove(key);
+        letter.ifPresent(removed -> store.settled(removed.delivery()));
+        return letter.isPresent();
     }
 
     /** Outcome of a replay request. */
@@ -348,12 +365,90 @@ public final class Broker {
             store.deadLetters().add(letter.get());
             return ReplayResult.QUEUE_FULL;
         }
+        store.replayed(letter.get(), delivery);
         if (dispatcher(delivery.service()).enqueueReplay(delivery, settings.maxQueueDepth(), settings.maxQueueBytes()) != null) {
             budget.release(delivery.size());
             store.deadLetters().add(letter.get());
+            store.deadLettered(letter.get());
             return ReplayResult.QUEUE_FULL;
         }
         return ReplayResult.REPLAYED;
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /**
+     * Takes up what the store recovered, before any instance connects: ids and correlations within their windows
+     * (mapped from wall-clock time to this process's clock), dead letters, and every copy that still waits, in
+     * acceptance order.
+     */
+    public void restore(Recovered recovered) {
+        long nowNanos = System.nanoTime();
+        long nowWall = wallClockNanos();
+        sequence.set(Math.max(sequence.get(), recovered.lastSequence()));
+        for (Recovered.Id id : recovered.ids()) {
+            deduplicator.restore(new Key128(id.hi(), id.lo()), id.timestamp(), nowNanos - (nowWall - id.rememberedWallNanos()));
+        }
+        for (Recovered.Correlation open : recovered.correlations()) {
+            correlations.restore(new Key128(open.hi(), open.lo()), open.asker(), open.askerId(),
+                    nowNanos - (nowWall - open.openedWallNanos()));
+        }
+        long highestKey = 0;
+        for (Recovered.Message message : recovered.messages()) {
+            for (Recovered.Copy copy : message.copies()) {
+                Delivery delivery = copy.delivery();
+                if (copy.dead() != null) {
+                    store.deadLetters().add(new DeadLetter(copy.dead().key(), delivery, copy.dead().reason(),
+                            copy.dead().diedAtMillis()));
+                    highestKey = Math.max(highestKey, keyNumber(copy.dead().key()));
+                } else if (delivery.replyTo() instanceof Asker.OverHttp) {
+                    store.settled(delivery); // the request that waited for it is gone with the broker
+                } else {
+                    budget.forceReserve(delivery.size());
+                    dispatcher(delivery.service()).restore(delivery);
+                }
+            }
+        }
+        deadLetterKeys.set(Math.max(deadLetterKeys.get(), highestKey));
+    }
+
+    private static long keyNumber(String key) {
+        try {
+            return key.startsWith("dl-") ? Long.parseLong(key.substring(3)) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The ids and correlations in memory, for a store that keeps them across restarts (wall-clock times). */
+    public void snapshotWindows(java.util.function.Consumer<Recovered.Id> ids,
+                                java.util.function.Consumer<Recovered.Correlation> open) {
+        long nowNanos = System.nanoTime();
+        long nowWall = wallClockNanos();
+        deduplicator.forEach((hi, lo, time, timestamp, reference) ->
+                ids.accept(new Recovered.Id(hi, lo, timestamp, nowWall - (nowNanos - time))));
+        correlations.forEach(snapshot -> open.accept(new Recovered.Correlation(snapshot.hi(), snapshot.lo(),
+                snapshot.asker(), snapshot.askerId(), nowWall - (nowNanos - snapshot.openedNanos()))));
+    }
+
+    /** The ids and correlations as a store's window source. */
+    public io.exocom.broker.store.journal.JournalMessageStore.WindowSource windowSource() {
+        return new io.exocom.broker.store.journal.JournalMessageStore.WindowSource() {
+            @Override
+            public void snapshot(java.util.function.Consumer<Recovered.Id> ids,
+                                 java.util.function.Consumer<Recovered.Correlation> open) {
+                snapshotWindows(ids, open);
+            }
+
+            @Override
+            public long entries() {
+                return (long) deduplicator.size() + correlations.size();
+            }
+        };
+    }
+
+    public BrokerSettings settingsView() {
+        return settings;
     }
 
     // ------------------------------------------------------------------ stopping

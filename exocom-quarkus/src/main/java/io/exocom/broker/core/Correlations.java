@@ -70,6 +70,35 @@ final class Correlations {
         }
     }
 
+    /** An open correlation as the store keeps it: its key's fingerprint, asker, the asker's id, when it opened. */
+    public record Snapshot(long hi, long lo, Asker asker, String askerId, long openedNanos) {
+    }
+
+    void forEach(java.util.function.Consumer<Snapshot> visitor) {
+        for (TimedTable stripe : stripes) {
+            synchronized (stripe) {
+                stripe.forEach((hi, lo, time, number, reference) -> visitor.accept(reference instanceof Rewritten rewritten
+                        ? new Snapshot(hi, lo, rewritten.asker(), rewritten.askerId(), time)
+                        : new Snapshot(hi, lo, (Asker) reference, null, time)));
+            }
+        }
+    }
+
+    /** Opens a correlation recovered from storage, at {@code openedNanos} on this process's clock. */
+    void restore(Key128 key, Asker asker, String askerId, long openedNanos) {
+        TimedTable stripe = stripes[key.stripe(STRIPE_BITS)];
+        synchronized (stripe) {
+            stripe.put(key, openedNanos, 0, askerId == null ? asker : new Rewritten(asker, askerId));
+        }
+    }
+
+    void forget(Key128 key) {
+        TimedTable stripe = stripes[key.stripe(STRIPE_BITS)];
+        synchronized (stripe) {
+            stripe.remove(key);
+        }
+    }
+
     void expire(long nowNanos) {
         for (TimedTable stripe : stripes) {
             synchronized (stripe) {

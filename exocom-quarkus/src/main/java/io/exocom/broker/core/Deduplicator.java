@@ -110,11 +110,19 @@ final class Deduplicator {
     }
 
     /** Remembers an id recovered from storage, as accepted at {@code rememberedNanos} on this process's clock. */
-    void restore(String sender, String id, long timestamp, long rememberedNanos) {
-        Key128 key = Key128.of(sender, id);
+    void restore(Key128 key, long timestamp, long rememberedNanos) {
         Stripe stripe = stripes[key.stripe(STRIPE_BITS)];
         synchronized (stripe) {
             stripe.remembered.put(key, rememberedNanos, timestamp, null);
+        }
+    }
+
+    /** Every remembered id: its fingerprint, first timestamp and when it was remembered (this process's clock). */
+    void forEach(TimedTable.Visitor visitor) {
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                stripe.remembered.forEach(visitor);
+            }
         }
     }
 

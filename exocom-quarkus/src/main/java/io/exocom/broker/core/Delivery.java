@@ -108,6 +108,22 @@ public final class Delivery {
         holder = null;
     }
 
+    /**
+     * A copy as the store recovered it after a restart: its attempts so far and the id it was delivered under
+     * (null when never delivered). It waits in its queue again; an instance that held it is gone with the broker.
+     */
+    public static Delivery recovered(AcceptedMessage message, String service, Asker replyTo, int attempts,
+                                     String deliveredId) {
+        Delivery copy = new Delivery(message, service, replyTo);
+        copy.attempts = attempts;
+        if (deliveredId != null && !message.isReply()) {
+            copy.deliveredId = deliveredId;
+            copy.envelope = deliveredId.equals(message.id()) ? null
+                    : io.exocom.broker.wire.Envelopes.withId(message.envelope(), deliveredId);
+        }
+        return copy;
+    }
+
     /** A replayed dead letter starts counting attempts afresh, under the id it had. */
     public Delivery replay() {
         Delivery copy = new Delivery(message, service, replyTo);

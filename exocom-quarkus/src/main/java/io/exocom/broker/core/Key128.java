@@ -6,11 +6,11 @@ package io.exocom.broker.core;
  * hundred or more per entry. At 128 bits two different pairs share a fingerprint with a probability far below any
  * hardware fault's (about 10^-26 for a million entries).
  */
-record Key128(long hi, long lo) {
+public record Key128(long hi, long lo) {
     private static final long C1 = 0x87c37b91114253d5L;
     private static final long C2 = 0x4cf5ad432745937fL;
 
-    static Key128 of(String first, String second) {
+    public static Key128 of(String first, String second) {
         long h1 = 0x9368e53c2f6af274L;
         long h2 = 0x586dcd208f7cd3fdL;
         int length = first.length() + 1 + second.length();

@@ -27,6 +27,11 @@ final class MemoryBudget {
         }
     }
 
+    /** Counts what recovery takes up, even past the limit: it was accepted, so it is kept. */
+    void forceReserve(long bytes) {
+        used.addAndGet(bytes);
+    }
+
     void release(long bytes) {
         used.addAndGet(-bytes);
     }

@@ -147,6 +147,12 @@ public final class ServiceDispatcher {
         drain();
     }
 
+    /** Takes up a copy the store recovered after a restart: it waits for an instance again. */
+    synchronized void restore(Delivery copy) {
+        queue.requeue(copy);
+        drain();
+    }
+
     /** Queues a replayed dead letter if there is room; null when queued, else which bound it would pass. */
     synchronized String enqueueReplay(Delivery delivery, int maxDepth, long maxBytes) {
         String full = reserve(delivery.size(), maxDepth, maxBytes);
@@ -336,6 +342,7 @@ public final class ServiceDispatcher {
         }
         delivery.deliveredTo(instance, now);
         instance.hold(delivery);
+        broker.store().delivered(delivery);
         if (!delivery.isReply()) {
             affinity.put(message.originId(), instance.id());
             String askerId = delivery.deliveredId().equals(message.id()) ? null : message.id();

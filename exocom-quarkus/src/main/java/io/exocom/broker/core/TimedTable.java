@@ -209,6 +209,20 @@ final class TimedTable {
         index[gap] = 0;
     }
 
+    /** Receives the live entries of a table, oldest first. */
+    interface Visitor {
+        void entry(long hi, long lo, long time, long number, Object reference);
+    }
+
+    void forEach(Visitor visitor) {
+        for (int i = 0; i < used; i++) {
+            int slot = (head + i) % hi.length;
+            if (time[slot] != DEAD) {
+                visitor.entry(hi[slot], lo[slot], time[slot], number[slot], reference[slot]);
+            }
+        }
+    }
+
     /** For tests: whether the index and the ring agree. */
     boolean consistent() {
         int counted = 0;

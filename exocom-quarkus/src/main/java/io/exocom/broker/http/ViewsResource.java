@@ -182,9 +182,7 @@ public class ViewsResource {
     @Path("dead-letters/{key}")
     @NonBlocking
     public Response discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, () -> runtime.broker().store().deadLetters().remove(key)
-                .map(letter -> Response.noContent().build())
-                .orElseGet(() -> notFound(key)));
+        return guarded(authorization, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
     }
 
     private Response guarded(String authorization, Supplier<Response> view) {

@@ -43,4 +43,19 @@ public class BrokerHealth {
             return response.build();
         };
     }
+
+    /** Not ready while the store cannot take messages: every send would be refused storage-unavailable. */
+    @Produces
+    @Readiness
+    HealthCheck storage(BrokerRuntime runtime) {
+        return () -> {
+            boolean available = runtime.broker().store().isAvailable();
+            HealthCheckResponseBuilder response = HealthCheckResponse.named("store").status(available)
+                    .withData("store", runtime.broker().store().description());
+            if (!available && runtime.broker().store() instanceof io.exocom.broker.store.journal.JournalMessageStore journal) {
+                response.withData("unavailableBecause", journal.unavailableBecause());
+            }
+            return response.build();
+        };
+    }
 }

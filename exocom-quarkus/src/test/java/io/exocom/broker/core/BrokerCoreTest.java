@@ -137,6 +137,40 @@ class BrokerCoreTest {
         public String description() {
             return "held";
         }
+
+        @Override
+        public void delivered(Delivery copy) {
+        }
+
+        @Override
+        public void settled(Delivery copy) {
+        }
+
+        @Override
+        public void deadLettered(io.exocom.broker.store.DeadLetter letter) {
+        }
+
+        @Override
+        public void replayed(io.exocom.broker.store.DeadLetter letter, Delivery again) {
+        }
+
+        @Override
+        public io.exocom.broker.store.Recovered recover() {
+            return io.exocom.broker.store.Recovered.nothing("none");
+        }
+
+        @Override
+        public void maintain() {
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static BrokerSettings settings(int maxQueueDepth, long maxQueueBytes, long maxTotalBytes) {

@@ -40,6 +40,7 @@ public final class ExoComProcess implements AutoCloseable {
     private final Map<String, String> environment;
     private final int port;
     private final Path logFile;
+    private final Path dataDir;
     private Process process;
 
     private ExoComProcess(Path jar, Path routes, Map<String, String> environment, int port) throws IOException {
@@ -48,6 +49,7 @@ public final class ExoComProcess implements AutoCloseable {
         this.environment = environment;
         this.port = port;
         this.logFile = Files.createTempFile("exocom-" + port + "-", ".log");
+        this.dataDir = Files.createTempDirectory("exocom-data-" + port + "-");
     }
 
     /** Starts a broker with these routes (a file or directory; null: development mode) and default settings. */
@@ -101,6 +103,7 @@ public final class ExoComProcess implements AutoCloseable {
         // the broker refuses EXOCOM_* variables that are none of its settings: it gets only what is given here
         builder.environment().keySet().removeIf(name -> name.startsWith("EXOCOM_"));
         builder.environment().put("EXOCOM_PORT", Integer.toString(port));
+        builder.environment().put("EXOCOM_DATA_DIR", dataDir.toString()); // kept across restart(): it is durable
         builder.environment().putAll(environment);
         process = builder.start();
         awaitReady(Duration.ofSeconds(60));

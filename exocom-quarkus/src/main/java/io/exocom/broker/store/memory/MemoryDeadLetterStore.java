@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Dead letters in memory, bounded in number and bytes, oldest first. Dead letters are rare, so one lock is plenty. */
-final class MemoryDeadLetterStore implements DeadLetterStore {
+public final class MemoryDeadLetterStore implements DeadLetterStore {
     private final int capacity;
     private final long maxBytes;
     private final LinkedHashMap<String, DeadLetter> letters = new LinkedHashMap<>();
     private long bytes;
 
-    MemoryDeadLetterStore(int capacity, long maxBytes) {
+    public MemoryDeadLetterStore(int capacity, long maxBytes) {
         this.capacity = capacity;
         this.maxBytes = maxBytes;
     }
