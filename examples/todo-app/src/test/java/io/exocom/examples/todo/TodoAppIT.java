@@ -5,6 +5,7 @@ import io.exocom.examples.todo.web.WebServer;
 import io.exocom.relay.testing.ExoComProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -49,22 +50,31 @@ class TodoAppIT {
         todos = service("todos", TodosService.class, webPort);
         web = service("web", WebServer.class, webPort);
         home = URI.create("http://127.0.0.1:" + webPort + "/");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
+        awaitHomePage();
+    }
+
+    /** Every test starts with the application up, whatever the test before did to ExoCom or todos. */
+    @BeforeEach
+    void applicationIsUp() throws Exception {
+        awaitHomePage();
+    }
+
+    private static void awaitHomePage() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String last = "(nothing)";
+        while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> page = browser.send(HttpRequest.newBuilder(home).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> page = page();
                 if (page.statusCode() == 200) {
-                    break;
+                    return;
                 }
+                last = page.statusCode() + " " + page.body();
             } catch (IOException notYet) {
                 // the web service is not listening yet
             }
-            if (System.nanoTime() > deadline) {
-                fail("the home page did not come up; logs:\n" + logs());
-            }
             Thread.sleep(100);
         }
+        fail("the home page did not come up; last answer: " + last + "\nlogs:\n" + logs());
     }
 
     private static Process service(String name, Class<?> main, int webPort) throws IOException {
@@ -223,15 +233,10 @@ class TodoAppIT {
             assertFalse(notAdded.body().contains("todos service"), notAdded.body());
         } finally {
             exocom.restart();
+            awaitHomePage(); // the services reconnected
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        HttpResponse<String> back = page();
-        while (back.statusCode() != 200 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            back = page();
-        }
-        assertEquals(200, back.statusCode(), "the services reconnected: " + back.body());
-        assertEquals(0, timesListed(text, back.body()), "what was refused while ExoCom was down is not added later");
+        String back = page().body();
+        assertEquals(0, timesListed(text, back), "what was refused while ExoCom was down is not added later: " + back);
     }
 
     @Test

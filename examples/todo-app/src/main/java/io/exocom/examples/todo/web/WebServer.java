@@ -118,6 +118,9 @@ public final class WebServer implements AutoCloseable {
     }
 
     private Notice listFailed(Throwable cause) {
+        if (cause instanceof RequestTimeoutException && !exoComReachable.getAsBoolean()) {
+            return unreachable("the todo list cannot be shown"); // lost while waiting: todos is not to blame
+        }
         if (cause instanceof RequestTimeoutException) {
             return Notice.problem("todos.list", "The todos service has not answered within " + ASK_TIMEOUT.toSeconds()
                     + " s, so the list cannot be shown right now. Todos you add meanwhile wait in ExoCom until it is "

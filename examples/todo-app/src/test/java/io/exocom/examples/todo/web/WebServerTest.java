@@ -152,6 +152,21 @@ class WebServerTest {
         }
     }
 
+    @Test
+    void aListLostWithTheConnectionToExoComBlamesExoComNotTodos() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MockExoRelay relay = new MockExoRelay("web").answer("todos.list", (command, context) -> {
+            connected.set(false); // ExoCom goes away while the web service waits for the list
+        });
+        try (WebServer web = new WebServer(relay, connected::get,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start()) {
+            HttpResponse<String> page = get(web);
+            assertEquals(503, page.statusCode());
+            assertTrue(page.body().contains("ExoCom unreachable:</strong>"), page.body());
+            assertFalse(page.body().contains("todos service"), page.body());
+        }
+    }
+
     private static URI uri(WebServer web, String path) {
         return URI.create("http://127.0.0.1:" + web.port() + path);
     }
