@@ -3,6 +3,7 @@ package io.exocom.examples.todo;
 import io.exocom.relay.testing.ExoComProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -34,6 +35,8 @@ class RunScriptIT {
     private final List<Long> pids = new ArrayList<>();
     private Process run;
     private Path output;
+    @TempDir
+    Path scratch; // run keeps its logs in TMPDIR; here they go away with the test
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -95,6 +98,7 @@ class RunScriptIT {
         builder.environment().put("WEB_PORT", Integer.toString(webPort));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().remove("REBUILD"); // the reactor built the jars already
+        builder.environment().put("TMPDIR", scratch.toString());
         run = builder.start();
 
         String started = awaitOutput("its three pids", text -> text.contains("Ctrl-C stops all"));
