@@ -8,7 +8,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { spawn } = require('node:child_process');
 const {
-  startExoCom, relay, until, closeAll, PATIENCE,
+  startExoCom, relay, until, signal, closeAll, PATIENCE,
 } = require('./support/helpers');
 
 function lines(child) {
@@ -80,16 +80,21 @@ describe('redelivery', () => {
 
   it('a command redelivered while or after being handled is not handled twice', async () => {
     let runs = 0;
+    // A failure inside the handler would only nack the command: the handler hands what it saw to the test.
+    const redelivered = signal();
     // The handler outlasts ExoCom's ack timeout (1 s here), so ExoCom delivers the command again to the only
     // instance there is; the handler finishes only once that redelivery has happened.
     const worker = relay(exocom, 'worker').registerHandler('job.slow', async (payload, { reply, message }) => {
       runs += 1;
-      await until(`ExoCom redelivered ${message.id}`, () => exocom.log().includes(`(attempt 2, id ${message.id})`));
+      redelivered.resolve(await until(`ExoCom redelivered ${message.id}`,
+        () => exocom.log().includes(`(attempt 2, id ${message.id})`), PATIENCE / 2).then(() => true, () => false));
       await reply('job.done', { runs });
     });
     try {
       await worker.listen();
-      const reply = await web.request('job.slow');
+      const asked = web.request('job.slow');
+      assert.equal(await redelivered.promise, true, 'ExoCom delivered the command again while it was handled');
+      const reply = await asked;
       assert.equal(reply.outcome, 'job.done');
       assert.equal(reply.payload.runs, 1);
       assert.equal(runs, 1, 'the handler ran once although the command was delivered twice');

@@ -24,7 +24,9 @@ describe('every refusal surfaces with its code', () => {
     });
     worker = relay(exocom, 'worker').registerHandler('late.reply', async (payload, { reply, message }) => {
       await new Promise((resolve) => setTimeout(resolve, 2500)); // past the reply window of 1 s
-      lateReplies.get(message.id).resolve(await failure(reply('late.replied', null)));
+      // settled either way here and judged by the test: a failure thrown in the handler would only nack
+      lateReplies.get(message.id).resolve(await reply('late.replied', null).then((accepted) => ({ accepted }),
+        (error) => ({ error })));
     });
     web = relay(exocom, 'web');
     await Promise.all([worker.listen(), web.listen()]);
@@ -64,7 +66,8 @@ describe('every refusal surfaces with its code', () => {
     const result = signal();
     const { id } = await web.send('late.reply', null);
     lateReplies.set(id, result);
-    const error = await result.promise;
+    const { accepted, error } = await result.promise;
+    assert.equal(accepted, undefined, 'ExoCom refused the reply after the reply window');
     assert.equal(error.code, 'unknown-command');
   });
 

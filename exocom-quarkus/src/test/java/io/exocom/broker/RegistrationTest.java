@@ -143,8 +143,15 @@ class RegistrationTest extends BrokerTestSupport {
     @Test
     void anInstanceThatVanishesIsForgotten() throws Exception {
         WsRelay relay = WsRelay.register(ws(), "reporter", "reporter-vanish");
+        // without this, a /services that never lists instances (or answers an error) would pass the test
+        assertTrue(listedInstances().contains("reporter-vanish"), "listed while connected: " + listedInstances());
         relay.crash();
         await("the instance to be unregistered", Duration.ofSeconds(10), () ->
-                !io.restassured.RestAssured.get("/services").asString().contains("reporter-vanish"));
+                !listedInstances().contains("reporter-vanish"));
+    }
+
+    private static java.util.List<String> listedInstances() {
+        return io.restassured.RestAssured.get("/services").then().statusCode(200).extract().jsonPath()
+                .getList("instances.flatten().id", String.class);
     }
 }

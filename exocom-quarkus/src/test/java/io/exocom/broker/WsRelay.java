@@ -172,6 +172,31 @@ public final class WsRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * The next frame of one of these types if one arrives within {@code wait}, else null; never fails, so that a
+     * test can ask which of several connections got something. Frames of other types are kept for later calls.
+     */
+    public JsonNode poll(Duration wait, String... types) throws InterruptedException {
+        for (int i = 0; i < setAside.size(); i++) {
+            if (List.of(types).contains(setAside.get(i).path("type").asText())) {
+                return setAside.remove(i);
+            }
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            JsonNode frame = frames.poll(left, TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                return null;
+            }
+            if (List.of(types).contains(frame.path("type").asText())) {
+                return frame;
+            }
+            setAside.add(frame);
+        }
+        return null;
+    }
+
     /** The next delivery; returns the deliver frame. */
     public JsonNode delivery() throws InterruptedException {
         return next("deliver");
@@ -191,10 +216,10 @@ public final class WsRelay implements AutoCloseable {
             if (frame == null) {
                 return;
             }
+            setAside.add(frame); // kept, so that the frame is not lost to a later look at this connection
             if (types.length == 0 || List.of(types).contains(frame.path("type").asText())) {
                 fail("unexpected frame " + frame);
             }
-            setAside.add(frame);
         }
     }
 

@@ -37,12 +37,14 @@ class GracefulCloseIT {
     void closingLetsTheRunningHandlerFinishWhileOtherInstancesTakeNewWork() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        // The handler runs on the relay's thread, where a failed assertion would only nack: it reports here.
+        CompletableFuture<Boolean> releasedInTime = new CompletableFuture<>();
         List<String> handledByFirst = new CopyOnWriteArrayList<>();
         List<String> handledBySecond = new CopyOnWriteArrayList<>();
         ExoRelay first = exocom.relay("worker").build().on("job.slow", (message, context) -> {
             handledByFirst.add(message.id());
             started.countDown();
-            assertTrue(release.await(20, TimeUnit.SECONDS));
+            releasedInTime.complete(release.await(20, TimeUnit.SECONDS));
             context.reply("job.done", "first");
         });
         ExoRelay second = exocom.relay("worker").build().on("job.slow", (message, context) -> {
@@ -63,6 +65,7 @@ class GracefulCloseIT {
             assertFalse(closing.isDone(), "close waits for the running handler");
 
             release.countDown();
+            assertTrue(Await.result(releasedInTime), "the running handler was released by the test, not by its own timeout");
             Reply reply = Await.result(slow);
             assertEquals("first", reply.payload().asText(), "the closing instance still replied");
             Await.result(closing);

@@ -86,11 +86,13 @@ class ReconnectIT {
         java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CompletableFuture<Accepted> replied = new java.util.concurrent.CompletableFuture<>();
+        // The handler runs on the relay's thread, where a failed assertion would only nack: it reports here.
+        java.util.concurrent.CompletableFuture<Boolean> releasedInTime = new java.util.concurrent.CompletableFuture<>();
         List<String> offline = new CopyOnWriteArrayList<>();
         try (TcpProxy proxy = new TcpProxy(exocom.port());
              ExoRelay worker = exocom.relay("worker").build().on("job.slow", (message, context) -> {
                  taken.countDown();
-                 assertTrue(release.await(20, java.util.concurrent.TimeUnit.SECONDS));
+                 releasedInTime.complete(release.await(20, java.util.concurrent.TimeUnit.SECONDS));
                  context.reply("job.done", "worth the wait").whenComplete((accepted, error) -> {
                      if (error != null) {
                          replied.completeExceptionally(error);
@@ -110,6 +112,7 @@ class ReconnectIT {
             proxy.cut();
             Await.until("web noticed it is cut off", () -> !offline.isEmpty() && !web.isOnline());
             release.countDown();
+            assertTrue(Await.result(releasedInTime), "the worker's handler was released by the test, not by its own timeout");
             Await.result(replied);   // ExoCom accepted the reply while no instance of web was connected
             assertFalse(asked.toCompletableFuture().isDone());
 

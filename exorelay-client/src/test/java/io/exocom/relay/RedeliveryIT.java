@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -84,16 +85,20 @@ class RedeliveryIT {
     @Test
     void aCommandRedeliveredWhileOrAfterBeingHandledIsNotHandledTwice() {
         AtomicInteger runs = new AtomicInteger();
+        // The handler runs on the relay's thread, where a failed assertion would only nack: it reports here.
+        CompletableFuture<Boolean> redeliveredWhileHandling = new CompletableFuture<>();
         // The handler outlasts ExoCom's ack timeout (1 s here), so ExoCom delivers the command again to the
         // only instance there is; the handler finishes only once that redelivery has happened.
         try (ExoRelay worker = exocom.relay("worker").build().on("job.slow", (message, context) -> {
             runs.incrementAndGet();
-            Await.until("ExoCom redelivered " + message.id(),
-                    () -> exocom.log().contains("(attempt 2, id " + message.id() + ")"));
+            redeliveredWhileHandling.complete(Await.holdsWithin(Await.PATIENCE.dividedBy(2),
+                    () -> exocom.log().contains("(attempt 2, id " + message.id() + ")")));
             context.reply("job.done", Map.of("runs", runs.get()));
         })) {
             Await.result(worker.start());
-            Reply reply = Await.result(web.request("job.slow", null));
+            CompletionStage<Reply> asked = web.request("job.slow", null);
+            assertTrue(Await.result(redeliveredWhileHandling), "ExoCom delivered the command again while it was handled");
+            Reply reply = Await.result(asked);
             assertEquals("job.done", reply.outcome());
             assertEquals(1, reply.payload().path("runs").asInt());
             assertEquals(1, runs.get(), "the handler ran once although the command was delivered twice");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -56,12 +57,12 @@ class RollingRestartIT {
             for (int i = 0; i < 20; i++) {
                 replies.add(web.request("work.do", i));
             }
-            Thread closing = new Thread(first::close); // the rollout stops the old pod...
-            closing.start();
+            // the rollout stops the old pod (on another thread, whose failure or hang the test must see)...
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(first::close);
             for (int i = 20; i < 60; i++) {
                 replies.add(web.request("work.do", i)); // ...while the web service keeps asking
             }
-            closing.join(30_000);
+            Await.result(closing);
             try (ExoRelay second = worker("worker-after", handled)) { // ...and starts the new one
                 Await.result(second.start());
                 for (int i = 0; i < replies.size(); i++) {

@@ -7,10 +7,38 @@ final class HomePage {
     private HomePage() {
     }
 
-    static String render(JsonNode todos, String outcome, String problem) {
+    /** A line above the list: a problem (shown as an alert) or a notice about what happened. */
+    record Notice(boolean problem, String title, String text) {
+        static Notice problem(String title, String text) {
+            return new Notice(true, title, text);
+        }
+
+        static Notice info(String text) {
+            return new Notice(false, null, text);
+        }
+    }
+
+    /** What the form holds: the request id that makes adding idempotent, and the text typed so far. */
+    record Form(String requestId, String text) {
+    }
+
+    /**
+     * The home page: an optional notice, the list ({@code todos}; null when it cannot be shown) and the form.
+     * The form's hidden request id makes a resubmission of the same form add its todo only once.
+     */
+    static String render(JsonNode todos, Notice notice, Form form) {
         StringBuilder html = new StringBuilder(head("Todos"));
         html.append("<h1>Todos</h1>\n");
-        if (todos.isEmpty()) {
+        if (notice != null) {
+            html.append(notice.problem() ? "<p class=\"problem\" role=\"alert\">" : "<p class=\"notice\" role=\"status\">");
+            if (notice.title() != null) {
+                html.append("<strong>").append(escape(notice.title())).append(":</strong> ");
+            }
+            html.append(escape(notice.text())).append("</p>\n");
+        }
+        if (todos == null) {
+            html.append("<p class=\"unavailable\">The list cannot be shown right now. <a href=\"/\">Try again</a></p>\n");
+        } else if (todos.isEmpty()) {
             html.append("<p class=\"empty\">Nothing to do yet.</p>\n");
         } else {
             html.append("<ul class=\"todos\">\n");
@@ -19,19 +47,16 @@ final class HomePage {
             }
             html.append("</ul>\n");
         }
-        if (problem != null) {
-            html.append("<p class=\"problem\" role=\"alert\"><strong>").append(escape(outcome)).append(":</strong> ")
-                    .append(escape(problem)).append("</p>\n");
-        }
         html.append("""
                 <form method="post" action="/todos">
+                  <input type="hidden" name="requestId" value="%s">
                   <label for="text">New todo</label>
-                  <input id="text" name="text" autofocus>
+                  <input id="text" name="text" value="%s" autofocus>
                   <button type="submit">Add</button>
                 </form>
                 </body>
                 </html>
-                """);
+                """.formatted(escape(form.requestId()), escape(form.text())));
         return html.toString();
     }
 
@@ -54,6 +79,7 @@ final class HomePage {
                 <style>
                   body { font-family: sans-serif; max-width: 40em; margin: 2em auto; }
                   .problem { color: #a00; }
+                  .notice { color: #064; }
                 </style>
                 </head>
                 <body>
