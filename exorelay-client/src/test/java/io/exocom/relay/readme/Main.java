@@ -33,7 +33,11 @@ public class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(relay::close));
         relay.start().toCompletableFuture().join();          // registered with ExoCom
 
-        relay.request("todos.list", null, Duration.ofSeconds(5)).thenAccept((Reply reply) -> {
+        relay.request("todos.list", null, Duration.ofSeconds(5)).whenComplete((Reply reply, Throwable error) -> {
+            if (error != null) {                               // refused (forbidden, no-receivers, ...) or no reply
+                System.err.println("todos.list failed: " + error.getMessage());
+                return;
+            }
             switch (reply.outcome()) {                         // outcomes in the domain's words
                 case "todos.listed" -> System.out.println(reply.payloadAs(new TypeReference<List<Todo>>() {}));
                 default -> System.out.println("unexpected outcome " + reply.outcome());
