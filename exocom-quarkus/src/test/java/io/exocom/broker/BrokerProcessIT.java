@@ -117,7 +117,7 @@ class BrokerProcessIT {
         assertTrue(output.contains("listening on 127.0.0.1:" + port), output);
         assertTrue(output.contains("only this machine can connect"), "loopback without authentication: " + output);
         assertTrue(output.contains("mode: routes from " + RESOURCES.resolve("exoservices.yaml")), output);
-        assertTrue(output.contains("store: memory"), output);
+        assertTrue(output.contains("store: journal in "), "the journal is the default store: " + output);
     }
 
     /** The one "cannot start" line a configuration mistake gives, after checking there is no stack trace. */
