@@ -4,8 +4,9 @@ package io.exocom.broker.wire;
 public record ProtocolVersion(int major, int minor) implements Comparable<ProtocolVersion> {
     public static final ProtocolVersion V1_0 = new ProtocolVersion(1, 0);
     public static final ProtocolVersion V1_1 = new ProtocolVersion(1, 1);
+    public static final ProtocolVersion V1_2 = new ProtocolVersion(1, 2);
     /** The highest version this broker speaks. */
-    public static final ProtocolVersion CURRENT = V1_1;
+    public static final ProtocolVersion CURRENT = V1_2;
 
     /** Parses {@code "1.1"}; null for anything that is not {@code MAJOR.MINOR} with small numbers. */
     public static ProtocolVersion parse(String text) {
