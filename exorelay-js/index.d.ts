@@ -16,8 +16,12 @@ declare namespace ExoRelay {
     token?: string;
     /** A file holding the token, read at every connect (EXOCOM_TOKEN_FILE). */
     tokenFile?: string;
-    /** Connect with wss://. */
+    /** Connect with TLS, wss:// (EXOCOM_TLS=true); default on when exocomUrl is wss:// or tlsCa is given. */
     secure?: boolean;
+    /** ExoCom's whole address, ws://HOST:PORT or wss://HOST:PORT, instead of exocomHost and exocomPort (EXOCOM_URL). */
+    exocomUrl?: string;
+    /** A PEM file with the CA that signed ExoCom's certificate, read at every connect (EXOCOM_TLS_CA); default the system's CAs. */
+    tlsCa?: string;
     /** The most unacknowledged deliveries this instance takes at once; default ExoCom's (64). */
     prefetch?: number;
     /** Milliseconds a request waits for its final reply; default 30,000. */

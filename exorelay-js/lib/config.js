@@ -74,6 +74,51 @@ function count(options, key, minimum) {
   return value;
 }
 
+function flag(value, from) {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'true' || text === 'false') {
+    return text === 'true';
+  }
+  throw new RangeError(`${from} ${JSON.stringify(value)} is not a switch: give true or false`);
+}
+
+/** ExoCom's address as a URL: ws:// or wss://, host, optional port (3100) and path (/services). */
+function parseUrl(text, from) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'ws:' && url.protocol !== 'wss:') || url.hostname === '') {
+    throw new TypeError(`${from} ${JSON.stringify(text)} is not an address of ExoCom: give ws://HOST:PORT or `
+      + 'wss://HOST:PORT (TLS), for example wss://exocom.exocom.svc:3100');
+  }
+  if (url.port === '') {
+    url.port = String(DEFAULT_PORT);
+  }
+  if (url.pathname === '/' || url.pathname === '') {
+    url.pathname = '/services';
+  }
+  return { url: url.toString(), secure: url.protocol === 'wss:' };
+}
+
+/**
+ * The CA certificates (PEM) to verify ExoCom's certificate with, read at every connect so that a rotated CA is
+ * picked up; undefined: the system's trusted CAs.
+ */
+function currentCa(config) {
+  if (!config.tlsCa) {
+    return undefined;
+  }
+  try {
+    return fs.readFileSync(config.tlsCa, 'utf8');
+  } catch (error) {
+    throw new ExoRelayError(`cannot read the CA for ExoCom's certificate from EXOCOM_TLS_CA ${config.tlsCa}: `
+      + `${error.message}`, 'tls-ca-unreadable', { cause: error });
+  }
+}
+
 /**
  * The relay's settings: each option, else the environment variable that the operator injects (PROTOCOL.md §6),
  * else the default. Throws a sentence naming what to set when something is missing or wrong.
@@ -111,6 +156,29 @@ function resolveConfig(options = {}, env = process.env) {
     prefetch = options.prefetch;
   }
   const reconnectMinDelay = duration(options, 'reconnectMinDelay');
+  const address = present(options.exocomUrl) ? parseUrl(String(options.exocomUrl).trim(), 'exocomUrl')
+    : present(env.EXOCOM_URL) ? parseUrl(env.EXOCOM_URL.trim(), 'EXOCOM_URL') : undefined;
+  const tlsCa = present(options.tlsCa) ? String(options.tlsCa).trim()
+    : present(env.EXOCOM_TLS_CA) ? env.EXOCOM_TLS_CA.trim() : undefined;
+  let secure;
+  if (options.secure !== undefined && options.secure !== null) {
+    if (typeof options.secure !== 'boolean') {
+      throw new TypeError(`secure must be true or false, not ${JSON.stringify(options.secure)}`);
+    }
+    secure = options.secure;
+  } else if (address) {
+    secure = address.secure;
+  } else {
+    secure = present(env.EXOCOM_TLS) ? flag(env.EXOCOM_TLS, 'EXOCOM_TLS') : tlsCa !== undefined;
+  }
+  if (address && address.secure !== secure) {
+    throw new TypeError(`${address.url} is ${address.secure ? '' : 'not '}a TLS address, but TLS is `
+      + `${secure ? 'on' : 'off'}: use ${secure ? 'wss' : 'ws'}:// or drop the secure option (EXOCOM_TLS)`);
+  }
+  if (tlsCa !== undefined && !secure) {
+    throw new TypeError(`a CA for ExoCom's certificate is given (tlsCa, EXOCOM_TLS_CA=${tlsCa}) but the connection is `
+      + 'not TLS: set EXOCOM_TLS=true or use a wss:// address');
+  }
   const config = {
     serviceName,
     exocomHost,
@@ -118,7 +186,8 @@ function resolveConfig(options = {}, env = process.env) {
     instance,
     token,
     tokenFile,
-    secure: options.secure === true,
+    secure,
+    tlsCa,
     prefetch,
     requestTimeout: duration(options, 'requestTimeout'),
     maxBufferedSends: count(options, 'maxBufferedSends', 0),
@@ -129,7 +198,8 @@ function resolveConfig(options = {}, env = process.env) {
     closeGracePeriod: options.closeGracePeriod === 0 ? 0 : duration(options, 'closeGracePeriod'),
     rememberedIds: count(options, 'rememberedIds', 0),
   };
-  config.url = `${config.secure ? 'wss' : 'ws'}://${exocomHost.includes(':') ? `[${exocomHost}]` : exocomHost}:${exocomPort}/services`;
+  config.url = address ? address.url
+    : `${config.secure ? 'wss' : 'ws'}://${exocomHost.includes(':') ? `[${exocomHost}]` : exocomHost}:${exocomPort}/services`;
   return Object.freeze(config);
 }
 
@@ -154,4 +224,4 @@ function currentToken(config) {
   return undefined;
 }
 
-module.exports = { resolveConfig, currentToken, checkName, isValidName, DEFAULTS, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PORT };
+module.exports = { resolveConfig, currentToken, currentCa, checkName, isValidName, DEFAULTS, DEFAULT_MAX_FRAME_SIZE, DEFAULT_PORT };

@@ -6,6 +6,27 @@ const WebSocket = require('ws');
  * One WebSocket connection to ExoCom. Hands every text frame to its receiver, keeps track of when ExoCom was
  * last heard (frames, pings, pongs), and reports its end exactly once, with the close code.
  */
+// Node's codes for a certificate that did not verify (tls.connect, OpenSSL's X509_V_ERR_* names)
+const CERTIFICATE_PROBLEMS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** A sentence for why a connection attempt failed, naming what did not verify when it was the certificate. */
+function describeFailure(error, url) {
+  if (CERTIFICATE_PROBLEMS.has(error.code)) {
+    const hint = error.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? `connect with the name its certificate is for, or give ExoCom a certificate for ${new URL(url).hostname}`
+      : 'give the CA that signed it as a PEM file in EXOCOM_TLS_CA (option tlsCa)';
+    return `ExoCom's certificate did not verify (${error.code}: ${error.message}): ${hint}`;
+  }
+  if (url.startsWith('wss:') && (error.code === 'EPROTO' || /wrong version number|packet length/i.test(error.message))) {
+    return `ExoCom at ${url} does not speak TLS (${error.message}): use ws:// or EXOCOM_TLS=false, or turn TLS on `
+      + 'in ExoCom';
+  }
+  return error.message;
+}
+
 class Connection {
   /**
    * @param {string} url
@@ -13,8 +34,9 @@ class Connection {
    * @param {{onOpen(c: Connection): void, onText(c: Connection, text: string): void,
    *          onEnd(c: Connection, reason: string, code: number | undefined): void}} receiver
    * @param {number} handshakeTimeout milliseconds
+   * @param {string | undefined} ca PEM certificates to verify a wss:// broker with; undefined: the system's
    */
-  constructor(url, number, receiver, handshakeTimeout) {
+  constructor(url, number, receiver, handshakeTimeout, ca) {
     this.number = number;
     this.receiver = receiver;
     this.ended = false;
@@ -26,6 +48,7 @@ class Connection {
       perMessageDeflate: false,
       handshakeTimeout,
       followRedirects: false,
+      ...(ca === undefined ? {} : { ca }),
     });
     /** Whether the WebSocket handshake succeeded. */
     this.opened = false;
@@ -45,10 +68,11 @@ class Connection {
     this.socket.on('error', (error) => {
       this.error = error;
     });
+    this.url = url;
     this.socket.on('close', (code, reason) => {
       const text = reason && reason.length > 0 ? ` ${reason.toString('utf8')}` : '';
       if (this.error && code === 1006) {
-        this.end(`the connection to ExoCom failed: ${this.error.message}`, code);
+        this.end(`the connection to ExoCom failed: ${describeFailure(this.error, url)}`, code);
       } else {
         this.end(`ExoCom closed the connection (${code}${text})`, code);
       }

@@ -1,7 +1,9 @@
 'use strict';
 
 const { EventEmitter } = require('node:events');
-const { resolveConfig, currentToken, checkName, DEFAULT_MAX_FRAME_SIZE } = require('./config');
+const {
+  resolveConfig, currentToken, currentCa, checkName, DEFAULT_MAX_FRAME_SIZE,
+} = require('./config');
 const { Backoff } = require('./backoff');
 const { Connection } = require('./connection');
 const { PendingSends } = require('./pending-sends');
@@ -54,8 +56,9 @@ class ExoRelay extends EventEmitter {
   /**
    * @param {object} [options] every option falls back to the environment variable in brackets:
    *   serviceName (SERVICE_NAME, required), exocomHost (EXOCOM_HOST, localhost), exocomPort (EXOCOM_PORT, 3100),
-   *   instance (EXOCOM_INSTANCE, the host name), token (EXOCOM_TOKEN), tokenFile (EXOCOM_TOKEN_FILE); and
-   *   secure, prefetch, requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
+   *   instance (EXOCOM_INSTANCE, the host name), token (EXOCOM_TOKEN), tokenFile (EXOCOM_TOKEN_FILE), secure
+   *   (EXOCOM_TLS), exocomUrl (EXOCOM_URL, ws:// or wss://, instead of host and port), tlsCa (EXOCOM_TLS_CA, a PEM
+   *   file); and prefetch, requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
    *   heartbeatInterval, closeGracePeriod (milliseconds), rememberedIds, logger ({debug, info, warn, error}, or
    *   null for none), env (instead of process.env)
    */
@@ -308,8 +311,10 @@ class ExoRelay extends EventEmitter {
     }
     this.connections += 1;
     let token;
+    let ca;
     try {
       token = currentToken(this.config);
+      ca = currentCa(this.config);
     } catch (error) {
       this.reportOutage(error);
       this.scheduleReconnect();
@@ -328,7 +333,7 @@ class ExoRelay extends EventEmitter {
       onOpen: (c) => c.sendFrame(register),
       onText: (c, text) => this.onText(c, text),
       onEnd: (c, reason, code) => this.onEnd(c, reason, code),
-    }, this.config.connectTimeout);
+    }, this.config.connectTimeout, ca);
     this.connecting = connection;
     // A connection that does not register in time is dropped and tried again.
     connection.registrationTimer = setTimeout(() => {

@@ -1,5 +1,6 @@
 'use strict';
 
+const https = require('node:https');
 const { WebSocketServer } = require('ws');
 
 /**
@@ -9,20 +10,27 @@ const { WebSocketServer } = require('ws');
  * records every frame it receives.
  */
 class ScriptedExoCom {
-  /** @param {{registered?: object | null}} options what `registered` carries besides service and instance
-   *  (e.g. {protocol: '1.1', maxFrameSize: 2048}); null: do not answer register (the test does) */
+  /** @param {{registered?: object | null, tls?: {key: string, cert: string}}} options what `registered` carries
+   *  besides service and instance (e.g. {protocol: '1.1', maxFrameSize: 2048}; null: do not answer register, the
+   *  test does); `tls`: serve wss:// with this PEM key and certificate */
   static async start(options = {}) {
     const exocom = new ScriptedExoCom(options);
-    await new Promise((resolve) => exocom.server.once('listening', resolve));
-    exocom.port = exocom.server.address().port;
+    await new Promise((resolve) => (exocom.https || exocom.server).once('listening', resolve));
+    exocom.port = (exocom.https || exocom.server).address().port;
     return exocom;
   }
 
-  constructor({ registered = { protocol: '1.1', maxFrameSize: 1024 * 1024 } } = {}) {
+  constructor({ registered = { protocol: '1.1', maxFrameSize: 1024 * 1024 }, tls } = {}) {
     this.registered = registered;
     this.connections = [];
     this.waiting = [];
-    this.server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/services' });
+    if (tls) {
+      this.https = https.createServer({ key: tls.key, cert: tls.cert });
+      this.https.listen(0, '127.0.0.1');
+      this.server = new WebSocketServer({ server: this.https, path: '/services' });
+    } else {
+      this.server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/services' });
+    }
     this.server.on('connection', (socket, request) => {
       const connection = new ScriptedConnection(socket, request, this);
       this.connections.push(connection);
@@ -41,7 +49,7 @@ class ScriptedExoCom {
 
   close() {
     this.connections.forEach((connection) => connection.socket.terminate());
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => this.server.close(() => (this.https ? this.https.close(() => resolve()) : resolve())));
   }
 }
 
