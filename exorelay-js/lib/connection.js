@@ -27,6 +27,9 @@ function describeFailure(error, url) {
   return error.message;
 }
 
+/** Ids per batched ack frame: 1,000 ids of at most 200 characters stay far below any frame limit. */
+const ACK_IDS_PER_FRAME = 1000;
+
 class Connection {
   /**
    * @param {string} url
@@ -97,6 +100,37 @@ class Connection {
   }
 
   /**
+   * Acks `id`. With `batched` (ExoCom speaks 1.2), acks of handlers that finish in the same turn of the event loop
+   * go out together, as one frame with `ids` (PROTOCOL.md §3): one frame for ExoCom to read instead of many.
+   */
+  ack(id, batched) {
+    if (!batched) {
+      this.sendFrame({ type: 'ack', id });
+      return;
+    }
+    if (this.acks === undefined) {
+      this.acks = [];
+    }
+    this.acks.push(id);
+    if (this.acks.length === 1) {
+      setImmediate(() => this.flushAcks());
+    }
+  }
+
+  /** Sends the batched acks now; the broker reads at most 10,000 ids per frame, and ids are up to 200 characters. */
+  flushAcks() {
+    const ids = this.acks;
+    if (ids === undefined || ids.length === 0) {
+      return;
+    }
+    this.acks = [];
+    for (let start = 0; start < ids.length; start += ACK_IDS_PER_FRAME) {
+      const part = ids.slice(start, start + ACK_IDS_PER_FRAME);
+      this.sendFrame(part.length === 1 ? { type: 'ack', id: part[0] } : { type: 'ack', ids: part });
+    }
+  }
+
+  /**
    * Pings ExoCom, or drops the connection when nothing arrived for `silenceLimit` ms: a peer that vanished
    * without closing TCP (a dead host, a cut network path) is otherwise never noticed.
    */
@@ -121,6 +155,7 @@ class Connection {
     if (this.ended) {
       return Promise.resolve();
     }
+    this.flushAcks();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.abort('relay closed');

@@ -104,7 +104,7 @@ class Dispatcher {
   }
 
   ack(connection, id) {
-    this.relay.acknowledge(connection, { type: 'ack', id });
+    this.relay.acknowledgeDone(connection, id);
   }
 
   nack(connection, id, reason) {

@@ -18,7 +18,7 @@ const {
 } = require('./errors');
 
 /** The highest protocol version this relay speaks (PROTOCOL.md §8). */
-const PROTOCOL_VERSION = '1.1';
+const PROTOCOL_VERSION = '1.2';
 
 const quietLogger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
 const defaultLogger = Object.freeze({
@@ -52,6 +52,12 @@ const defaultLogger = Object.freeze({
  * Error nobody else was told of: ExoCom unreachable, once per outage; a refused registration; a failed
  * handler; a failure of a call whose promise nobody awaited). Without an 'error' listener those are logged.
  */
+/** Whether a `MAJOR.MINOR` version is at least major.minor; false for anything else. */
+function atLeast(version, major, minor) {
+  const match = /^(\d+)\.(\d+)$/.exec(version);
+  return match !== null && (Number(match[1]) > major || (Number(match[1]) === major && Number(match[2]) >= minor));
+}
+
 class ExoRelay extends EventEmitter {
   /**
    * @param {object} [options] every option falls back to the environment variable in brackets:
@@ -302,6 +308,11 @@ class ExoRelay extends EventEmitter {
     connection.sendFrame(frame);
   }
 
+  /** Acks a handled delivery: batched with others when ExoCom speaks 1.2 on this connection. */
+  acknowledgeDone(connection, id) {
+    connection.ack(id, connection === this.current && this.batchesAcks);
+  }
+
   // ------------------------------------------------------------------ connection
 
   connect() {
@@ -409,6 +420,7 @@ class ExoRelay extends EventEmitter {
       protocol: typeof frame.protocol === 'string' ? frame.protocol : '1.0',
       maxFrameSize: Number.isInteger(frame.maxFrameSize) && frame.maxFrameSize > 0 ? frame.maxFrameSize : DEFAULT_MAX_FRAME_SIZE,
     };
+    this.batchesAcks = atLeast(this.negotiated.protocol, 1, 2);
     if (this.state === 'closing') {
       // Reconnected while closing, to get the last sends answered: no new deliveries, please.
       this.sayClosing(connection);

@@ -48,7 +48,7 @@ describe('protocol 1.1, the relay side', () => {
     const connection = await exocom.connection(0);
     assert.deepEqual(connection.frames[0], {
       type: 'register', service: 'worker', instance: 'worker-1', token: 'worker-secret', prefetch: 8,
-      receives: ['a.first', 'b.second'], protocol: '1.1',
+      receives: ['a.first', 'b.second'], protocol: '1.2',
     });
     assert.equal(connection.headers.origin, undefined, 'ExoCom refuses upgrades with an Origin header');
     assert.equal(relay.protocol, '1.1');
@@ -111,6 +111,37 @@ describe('protocol 1.1, the relay side', () => {
     await until('the relay noticed', () => !relay.online);
     await sleep(1000);
     assert.equal(exocom.connections.length, 1, 'no second connection within a second of a minute-long back-off');
+  });
+
+  it('with a 1.2 broker, acks of handlers that finish together go out as one frame with ids', async () => {
+    const relay = await start({ registered: { protocol: '1.2', maxFrameSize: 1024 * 1024 } });
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    relay.registerHandler('job.wait', () => released);
+    await relay.listen();
+    const connection = await exocom.connection(0);
+    for (const id of ['j1', 'j2', 'j3']) {
+      connection.deliver({ name: 'job.wait', id, sender: 'boss' });
+    }
+    await sleep(100); // all three are being handled
+    release();
+    assert.deepEqual(await connection.next('ack'), { type: 'ack', ids: ['j1', 'j2', 'j3'] });
+  });
+
+  it('with a 1.1 broker, every ack is a frame of its own', async () => {
+    const relay = await start({ registered: { protocol: '1.1', maxFrameSize: 1024 * 1024 } });
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    relay.registerHandler('job.wait', () => released);
+    await relay.listen();
+    const connection = await exocom.connection(0);
+    for (const id of ['j1', 'j2']) {
+      connection.deliver({ name: 'job.wait', id, sender: 'boss' });
+    }
+    await sleep(100);
+    release();
+    assert.deepEqual(await connection.next('ack'), { type: 'ack', id: 'j1' });
+    assert.deepEqual(await connection.next('ack'), { type: 'ack', id: 'j2' });
   });
 
   it('remembers handled commands by sender and id: two senders may use the same id', async () => {

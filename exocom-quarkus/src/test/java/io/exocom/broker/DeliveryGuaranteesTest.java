@@ -208,6 +208,34 @@ class DeliveryGuaranteesTest extends BrokerTestSupport {
         }
     }
 
+    @Test
+    void oneBatchedAckSettlesEveryCopyItNamesAndNothingIsDeliveredAgain() throws Exception {
+        try (WsRelay boss = WsRelay.register(ws(), "boss", "boss-batched");
+             WsRelay worker = WsRelay.connect(ws())) {
+            worker.sendText("{\"type\":\"register\",\"service\":\"worker\",\"instance\":\"worker-batched\","
+                    + "\"prefetch\":10,\"protocol\":\"1.2\"}");
+            assertEquals("1.2", worker.next("registered").path("protocol").asText(), "a 1.2 relay gets 1.2");
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                ids.add(boss.command("work.do", i));
+            }
+            List<String> delivered = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                delivered.add(idOf(worker.delivery()));
+            }
+            assertEquals(ids, delivered);
+            worker.sendFrame(WsRelay.JSON.createObjectNode().put("type", "ack")
+                    .set("ids", WsRelay.JSON.valueToTree(delivered)));
+            await("the batched ack to settle all five", Duration.ofSeconds(5), () -> inFlight("worker") == 0);
+            worker.expectNothing(Duration.ofSeconds(RoutedProfile.ACK_TIMEOUT_SECONDS).plusMillis(1000), "deliver", "error");
+        }
+    }
+
+    static int inFlight(String service) {
+        Integer inFlight = RestAssured.get("/queues").jsonPath().get("find { it.service == '" + service + "' }.inFlight");
+        return inFlight == null ? 0 : inFlight;
+    }
+
     static int queueDepth(String service) {
         JsonPath queues = RestAssured.get("/queues").jsonPath();
         Integer depth = queues.get("find { it.service == '" + service + "' }.depth");

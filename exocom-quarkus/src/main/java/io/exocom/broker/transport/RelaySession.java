@@ -144,7 +144,9 @@ final class RelaySession implements InboundAssembler.Receiver {
             String id = send.message().id();
             broker.accept(instance.service(), instance.asker(), send.message(), new SendAnswer(id));
         } else if (frame instanceof InboundFrame.Ack ack) {
-            ack(ack.id());
+            for (String id : ack.ids()) {
+                ack(id);
+            }
         } else if (frame instanceof InboundFrame.Nack nack) {
             if (!broker.nack(instance, nack.id(), nack.requeue(), nack.reason())) {
                 LOG.debugf("%s nacked %s, which it does not hold", instance, LogText.quote(nack.id()));

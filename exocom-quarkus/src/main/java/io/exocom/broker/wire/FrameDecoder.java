@@ -37,7 +37,9 @@ public final class FrameDecoder {
     // frame fields, as bits for the duplicate check
     private static final int F_TYPE = 1, F_MESSAGE = 1 << 1, F_SERVICE = 1 << 2, F_INSTANCE = 1 << 3, F_TOKEN = 1 << 4,
             F_PREFETCH = 1 << 5, F_RECEIVES = 1 << 6, F_PROTOCOL = 1 << 7, F_ID = 1 << 8, F_REQUEUE = 1 << 9,
-            F_REASON = 1 << 10;
+            F_REASON = 1 << 10, F_IDS = 1 << 11;
+    /** The most ids one batched ack may carry (1.2); the frame size bounds it too. */
+    public static final int MAX_ACK_IDS = 10_000;
     // envelope fields
     private static final int E_NAME = 1, E_VERSION = 1 << 1, E_PAYLOAD = 1 << 2, E_ID = 1 << 3, E_ORIGIN = 1 << 4,
             E_RESPONSE_TO = 1 << 5, E_FINAL = 1 << 6, E_HEADERS = 1 << 7, E_TIMESTAMP = 1 << 8, E_SENDER = 1 << 9;
@@ -168,6 +170,7 @@ public final class FrameDecoder {
             case "id" -> F_ID;
             case "requeue" -> F_REQUEUE;
             case "reason" -> F_REASON;
+            case "ids" -> F_IDS;
             default -> 0;
         };
         if (bit == 0) {
@@ -204,6 +207,7 @@ public final class FrameDecoder {
             case "reason" -> frame.reason = frame.string(parser, value, "nack.reason");
             case "protocol" -> frame.protocol = frame.string(parser, value, "register.protocol");
             case "id" -> frame.id = frame.string(parser, value, "frame.id");
+            case "ids" -> frame.ids = readIds(parser, value, frame);
             case "prefetch" -> {
                 if (value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT
                         && parser.getIntValue() >= 1) {
@@ -246,6 +250,33 @@ public final class FrameDecoder {
         }
     }
 
+    /** A batched ack's ids (1.2): a list of 1 to {@link #MAX_ACK_IDS} valid ids; null (and a problem) otherwise. */
+    private static List<String> readIds(JsonParser parser, JsonToken value, FrameFields frame) throws IOException {
+        String shape = "ack.ids must be a list of 1-" + MAX_ACK_IDS + " ids, each a string of 1-" + Limits.MAX_ID_LENGTH
+                + " characters";
+        if (value != JsonToken.START_ARRAY) {
+            frame.note(shape);
+            parser.skipChildren();
+            return null;
+        }
+        List<String> ids = new ArrayList<>();
+        boolean fits = true;
+        JsonToken element;
+        while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+            if (element == JsonToken.VALUE_STRING && ids.size() < MAX_ACK_IDS && Limits.isValidId(parser.getText())) {
+                ids.add(parser.getText());
+            } else {
+                fits = false;
+                parser.skipChildren();
+            }
+        }
+        if (!fits || ids.isEmpty()) {
+            frame.note(shape);
+            return null;
+        }
+        return ids;
+    }
+
     private static String stringOrNull(JsonParser parser, JsonToken value) throws IOException {
         if (value == JsonToken.VALUE_STRING) {
             return parser.getText();
@@ -267,6 +298,7 @@ public final class FrameDecoder {
         String token;
         String protocol;
         String id;
+        List<String> ids;
         String reason;
         Integer prefetch;
         Boolean requeue;
@@ -322,7 +354,13 @@ public final class FrameDecoder {
                     return new InboundFrame.Send(envelope.build(true, type));
                 }
                 case "ack" -> {
-                    return new InboundFrame.Ack(requiredId("ack"));
+                    if (ids != null) {
+                        if (id != null) {
+                            throw problem("an ack carries id or ids, not both");
+                        }
+                        return new InboundFrame.Ack(List.copyOf(ids));
+                    }
+                    return new InboundFrame.Ack(List.of(requiredId("ack")));
                 }
                 case "nack" -> {
                     return new InboundFrame.Nack(requiredId("nack"), requeue == null || requeue, reason);

@@ -16,7 +16,8 @@ public sealed interface InboundFrame {
     record Send(InboundMessage message) implements InboundFrame {
     }
 
-    record Ack(String id) implements InboundFrame {
+    /** @param ids the acked ids: one ({@code id}), or several in a batched ack (1.2, {@code ids}) */
+    record Ack(List<String> ids) implements InboundFrame {
     }
 
     record Nack(String id, boolean requeue, String reason) implements InboundFrame {

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,7 +86,8 @@ class FrameDecoderTest {
         assertEquals(ProtocolVersion.V1_0, old.protocol());
         assertEquals(new InboundFrame.Nack("m", false, "r"), decode("{\"type\":\"nack\",\"id\":\"m\",\"requeue\":false,\"reason\":\"r\"}"));
         assertEquals(new InboundFrame.Nack("m", true, null), decode("{\"type\":\"nack\",\"id\":\"m\"}"));
-        assertEquals(new InboundFrame.Ack("m"), decode("{\"type\":\"ack\",\"id\":\"m\"}"));
+        assertEquals(new InboundFrame.Ack(List.of("m")), decode("{\"type\":\"ack\",\"id\":\"m\"}"));
+        assertEquals(new InboundFrame.Ack(List.of("a", "b")), decode("{\"type\":\"ack\",\"ids\":[\"a\",\"b\"]}"));
         assertInstanceOf(InboundFrame.Closing.class, decode("{\"type\":\"closing\"}"));
     }
 
@@ -93,7 +95,7 @@ class FrameDecoderTest {
     @ValueSource(strings = {"{\"type\":\"ack\",\"id\":\"m-1\"}", "{\"type\":\"ack\",\"id\":\"tab-free/x:y 1\"}"})
     void plainAcksAreReadWithoutTheParserAndGiveTheSameId(String text) {
         byte[] bytes = utf8(text);
-        assertEquals(((InboundFrame.Ack) decode(text)).id(), FrameDecoder.plainAckId(bytes, bytes.length));
+        assertEquals(((InboundFrame.Ack) decode(text)).ids().get(0), FrameDecoder.plainAckId(bytes, bytes.length));
     }
 
     /** Anything but the plain shape goes to the parser, which accepts it or gives its complaint. */
@@ -114,6 +116,25 @@ class FrameDecoderTest {
         byte[] bytes = utf8(text);
         assertNull(FrameDecoder.plainAckId(bytes, bytes.length));
         assertEquals(ErrorCode.INVALID, problem(text).code());
+    }
+
+    /** 1.2: a batched ack names 1 to 10,000 valid ids, and either id or ids. */
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"ack\",\"ids\":[]}", "{\"type\":\"ack\",\"ids\":\"a\"}",
+            "{\"type\":\"ack\",\"ids\":[\"a\",1]}", "{\"type\":\"ack\",\"ids\":[\"a\",\"\"]}",
+            "{\"type\":\"ack\",\"ids\":[\"a\"],\"id\":\"b\"}", "{\"type\":\"ack\",\"ids\":[\"a\"],\"ids\":[\"b\"]}",
+            "{\"type\":\"ack\",\"ids\":[[\"a\"]]}"})
+    void aBatchedAckOfAnyOtherShapeIsInvalid(String text) {
+        FrameProblem problem = problem(text);
+        assertEquals(ErrorCode.INVALID, problem.code());
+        assertTrue(problem.getMessage().contains("ids") || problem.getMessage().contains("twice"), problem.getMessage());
+    }
+
+    @Test
+    void aBatchedAckHoldsAtMostTenThousandIds() {
+        String ids = java.util.stream.IntStream.rangeClosed(1, FrameDecoder.MAX_ACK_IDS + 1)
+                .mapToObj(n -> "\"" + n + "\"").collect(java.util.stream.Collectors.joining(","));
+        assertEquals(ErrorCode.INVALID, problem("{\"type\":\"ack\",\"ids\":[" + ids + "]}").code());
     }
 
     @Test
