@@ -10,7 +10,7 @@ declare namespace ExoRelay {
     exocomHost?: string;
     /** ExoCom's port (EXOCOM_PORT); default 3100. */
     exocomPort?: number | string;
-    /** This running copy's name, unique per service (EXOCOM_INSTANCE); default the host name. */
+    /** This running copy's name, unique per service (EXOCOM_INSTANCE); default HOSTNAME-PID. */
     instance?: string;
     /** The token proving the service's identity (EXOCOM_TOKEN). */
     token?: string;

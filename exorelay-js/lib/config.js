@@ -142,8 +142,10 @@ function resolveConfig(options = {}, env = process.env) {
     : present(env.EXOCOM_HOST) ? env.EXOCOM_HOST.trim() : 'localhost';
   const exocomPort = present(options.exocomPort) ? port(options.exocomPort, 'exocomPort')
     : present(env.EXOCOM_PORT) ? port(env.EXOCOM_PORT, 'EXOCOM_PORT') : DEFAULT_PORT;
+  // The host name alone would make two processes of one service on one machine the same instance, and ExoCom
+  // replaces an instance's older connection by its newer one: they would push each other out in turn.
   const instance = present(options.instance) ? String(options.instance).trim()
-    : present(env.EXOCOM_INSTANCE) ? env.EXOCOM_INSTANCE.trim() : os.hostname();
+    : present(env.EXOCOM_INSTANCE) ? env.EXOCOM_INSTANCE.trim() : `${os.hostname()}-${process.pid}`;
   const token = present(options.token) ? String(options.token).trim()
     : present(env.EXOCOM_TOKEN) ? env.EXOCOM_TOKEN.trim() : undefined;
   const tokenFile = present(options.tokenFile) ? String(options.tokenFile).trim()

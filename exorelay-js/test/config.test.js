@@ -24,12 +24,12 @@ describe('configuration', () => {
     assert.equal(relay.config.url, 'ws://exocom.exocom.svc:4100/services');
   });
 
-  it('options win over the environment; the defaults are localhost:3100 and the host name', () => {
+  it('options win over the environment; the defaults are localhost:3100 and the host name with the process id', () => {
     const relay = new ExoRelay({ serviceName: 'web', exocomPort: '3200', env: { SERVICE_NAME: 'todos', EXOCOM_PORT: '4100' } });
     assert.equal(relay.serviceName, 'web');
     assert.equal(relay.config.url, 'ws://localhost:3200/services');
     assert.equal(new ExoRelay({ serviceName: 'web', env: {} }).config.url, 'ws://localhost:3100/services');
-    assert.equal(new ExoRelay({ serviceName: 'web', env: {} }).instance, os.hostname());
+    assert.equal(new ExoRelay({ serviceName: 'web', env: {} }).instance, `${os.hostname()}-${process.pid}`);
   });
 
   it('a port that is not one, a bad service name and a bad duration are refused with sentences', () => {
