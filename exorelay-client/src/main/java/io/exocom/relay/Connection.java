@@ -224,7 +224,7 @@ final class Connection {
                 config.prefetch(), handlers.names(), PROTOCOL_VERSION));
         Wire.open(loop, endpoint, inbox, number).whenComplete((wire, error) -> {
             if (error != null) {
-                String why = endpoint.tls() != null ? endpoint.tls().explain(error) : String.valueOf(error);
+                String why = endpoint.tls() != null ? endpoint.tls().explain(error) : describe(error);
                 reportOutage(new ExoRelayException(who + ": cannot reach ExoCom at " + config.uri() + ": " + why,
                         error));
                 scheduleReconnect();
@@ -246,6 +246,16 @@ final class Connection {
                 // closed meanwhile
             }
         });
+    }
+
+    /** A connection error in words: "Connection refused: host/addr:port" rather than Netty's class names. */
+    private static String describe(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof java.net.ConnectException || cause instanceof java.net.UnknownHostException) {
+            return cause.getMessage();
+        }
+        return String.valueOf(cause);
     }
 
     private void registrationDeadline(Wire wire) {
