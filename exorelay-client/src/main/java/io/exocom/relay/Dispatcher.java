@@ -1,7 +1,5 @@
 package io.exocom.relay;
 
-import io.exocom.protocol.Frame;
-
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,20 +19,20 @@ final class Dispatcher {
     private final Handlers handlers;
     private final HandledIds handled;
     private final ExecutorService pool;
-    private final Outbox outbox;
+    private final RelayPort port;
     private final String who;
     /** Deliveries being handled: message id to whether the handling succeeded. */
     private final Map<String, CompletableFuture<Boolean>> inProgress = new ConcurrentHashMap<>();
     /** The connection each running handling's delivery came on. */
-    private final Map<CompletableFuture<Boolean>, Channel> handledOn = new ConcurrentHashMap<>();
+    private final Map<CompletableFuture<Boolean>, Wire> handledOn = new ConcurrentHashMap<>();
     private volatile boolean taking = true;
     private int running;
 
-    Dispatcher(Handlers handlers, HandledIds handled, ExecutorService pool, Outbox outbox, String who) {
+    Dispatcher(Handlers handlers, HandledIds handled, ExecutorService pool, RelayPort port, String who) {
         this.handlers = handlers;
         this.handled = handled;
         this.pool = pool;
-        this.outbox = outbox;
+        this.port = port;
         this.who = who;
     }
 
@@ -58,25 +56,25 @@ final class Dispatcher {
         return handlers.get(name) != null;
     }
 
-    /** Handles one delivery that arrived on {@code channel}. Called on the socket's thread: does not block. */
-    void deliver(Channel channel, Message message) {
+    /** Handles one delivery that arrived on {@code wire}. Called on the socket's thread: does not block. */
+    void deliver(Wire wire, Message message) {
         String id = message.id();
         String key = key(message);
         if (!taking) {
-            nack(channel, id, who + " is shutting down");
+            nack(wire, id, who + " is shutting down");
             return;
         }
         if (handled.contains(key)) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: \"{1}\" {2} was handled already; acknowledging it again",
                     who, message.name(), id);
-            ack(channel, id);
+            ack(wire, id);
             return;
         }
         AsyncHandler handler = handlers.get(message.name());
         if (handler == null) {
             String reason = who + " has no handler for \"" + message.name() + "\"";
             LOG.log(System.Logger.Level.WARNING, reason + " (message " + id + "): rejecting it");
-            nack(channel, id, reason);
+            nack(wire, id, reason);
             return;
         }
         CompletableFuture<Boolean> outcome = new CompletableFuture<>();
@@ -87,29 +85,29 @@ final class Dispatcher {
             CompletableFuture<Boolean> first = earlier;
             first.thenAccept(ok -> {
                 if (ok) {
-                    ack(channel, id);
-                } else if (channel != handledOn.get(first)) {
-                    nack(channel, id, "handling failed");
+                    ack(wire, id);
+                } else if (wire != handledOn.get(first)) {
+                    nack(wire, id, "handling failed");
                 }
             });
             return;
         }
-        handledOn.put(outcome, channel);
+        handledOn.put(outcome, wire);
         synchronized (this) {
             running++;
         }
         try {
-            pool.execute(() -> run(handler, message, channel, outcome));
+            pool.execute(() -> run(handler, message, wire, outcome));
         } catch (RejectedExecutionException e) {
             inProgress.remove(key);
             handledOn.remove(outcome);
-            nack(channel, id, who + " is shutting down");
+            nack(wire, id, who + " is shutting down");
             finished();
         }
     }
 
-    private void run(AsyncHandler handler, Message message, Channel channel, CompletableFuture<Boolean> outcome) {
-        RelayContext context = new RelayContext(message, outbox);
+    private void run(AsyncHandler handler, Message message, Wire wire, CompletableFuture<Boolean> outcome) {
+        RelayContext context = new RelayContext(message, port);
         CompletionStage<?> stage;
         try {
             stage = handler.handle(message, context);
@@ -128,7 +126,7 @@ final class Dispatcher {
                     if (error == null) {
                         handled.add(key);
                         inProgress.remove(key);
-                        ack(channel, id);
+                        ack(wire, id);
                     } else {
                         inProgress.remove(key);
                         Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -136,8 +134,8 @@ final class Dispatcher {
                         String reason = "the handler for \"" + message.name() + "\" failed: " + cause;
                         LOG.log(System.Logger.Level.WARNING, who + ": " + reason + " (message " + id + ", attempt "
                                 + message.attempt() + "); ExoCom will deliver it again", cause);
-                        nack(channel, id, reason);
-                        outbox.reportError(new ExoRelayException(who + ": " + reason, cause));
+                        nack(wire, id, reason);
+                        port.reportError(new ExoRelayException(who + ": " + reason, cause));
                     }
                     outcome.complete(error == null);
                     handledOn.remove(outcome);
@@ -150,12 +148,12 @@ final class Dispatcher {
         notifyAll();
     }
 
-    void ack(Channel channel, String id) {
-        outbox.acknowledge(channel, new Frame.Ack(id));
+    void ack(Wire wire, String id) {
+        port.ack(wire, id);
     }
 
-    private void nack(Channel channel, String id, String reason) {
-        outbox.acknowledge(channel, new Frame.Nack(id, true, reason));
+    private void nack(Wire wire, String id, String reason) {
+        port.nack(wire, id, reason);
     }
 
     /** From now on, deliveries are handed back to ExoCom (nack with requeue) for other instances to take. */

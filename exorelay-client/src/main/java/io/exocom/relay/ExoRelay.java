@@ -1,25 +1,18 @@
 package io.exocom.relay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.exocom.protocol.Envelope;
 import io.exocom.protocol.ErrorCode;
-import io.exocom.protocol.Frame;
-import io.exocom.protocol.FrameCodec;
-import io.exocom.protocol.ProtocolException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,62 +40,45 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe. Handlers run on the relay's own threads, several at once (up to the prefetch), never on the
  * socket's thread, so they may block, e.g. on a {@code request(...).toCompletableFuture().join()}.
+ *
+ * <p>This class is the facade: {@link Connection} owns the connection and its status, {@link Inbox} reads what
+ * ExoCom sends, each {@link Wire}'s {@link Outbox} writes, {@link Dispatcher} runs the handlers.
  */
 public final class ExoRelay implements Messaging, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
-    private enum State { NEW, STARTED, CLOSING, CLOSED }
-
     /** The protocol version this relay speaks (docs/PROTOCOL.md). */
-    static final String PROTOCOL_VERSION = "1.1";
+    static final String PROTOCOL_VERSION = Connection.PROTOCOL_VERSION;
 
     private final ExoRelayConfig config;
-    private final FrameCodec codec;
     private final String who;
     private final Handlers handlers = new Handlers();
+    /** The event loop: reads and writes every wire, and keeps the relay's timers. Its one thread starts lazily. */
+    private final EventLoopGroup loop;
     private final ExecutorService pool;
-    private final ExecutorService events;
-    private final ScheduledThreadPoolExecutor timer;
+    private final FrameWriter writer;
     private final PendingSends sends;
     private final PendingRequests requests;
     private final Dispatcher dispatcher;
-    private final Backoff backoff;
-    private final HttpClient http;
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private final List<Runnable> onlineListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<String>> offlineListeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<Throwable>> errorListeners = new CopyOnWriteArrayList<>();
-
-    private final Object lock = new Object();
-    private State state = State.NEW;
-    /** The registered connection, null while offline. */
-    private Channel current;
-    /** A connection being opened or registered. */
-    private Channel connecting;
-    /** Connection attempts so far, and how many of them registered: the log tells the two apart. */
-    private long attempts;
-    private long registrations;
-    /** What ExoCom said in its latest {@code registered} frame. */
-    private volatile String brokerProtocol = "1.0";
-    private volatile int maxFrameSize = io.exocom.protocol.Limits.DEFAULT_MAX_FRAME_BYTES;
-    private boolean outageReported;
-    private ScheduledFuture<?> reconnect;
+    private final Listeners listeners;
+    private final Connection connection;
 
     private ExoRelay(ExoRelayConfig config) {
         this.config = config;
-        this.codec = new FrameCodec(config.mapper());
         this.who = "service \"" + config.service() + "\" instance \"" + config.instance() + "\"";
+        Tls tls = config.secure() ? Tls.forBroker(config.host(), config.port(), config.tlsCa()) : null;
         String prefix = "exorelay-" + config.service() + "-";
-        this.pool = Executors.newCachedThreadPool(threads(prefix + "worker-", true));
-        this.events = Executors.newSingleThreadExecutor(threads(prefix + "events-", true));
         // Not a daemon: a started relay keeps the JVM alive, as a server does, until close().
-        this.timer = new ScheduledThreadPoolExecutor(1, threads(prefix + "timer-", false));
-        this.timer.setRemoveOnCancelPolicy(true);
+        this.loop = new NioEventLoopGroup(1, threads(prefix + "io-", false));
+        this.pool = Executors.newCachedThreadPool(threads(prefix + "worker-", true));
+        this.listeners = new Listeners(Executors.newSingleThreadExecutor(threads(prefix + "events-", true)), who);
+        this.writer = new FrameWriter(config.mapper());
         this.sends = new PendingSends(pool);
-        this.requests = new PendingRequests(timer, pool);
-        this.dispatcher = new Dispatcher(handlers, new HandledIds(config.rememberedIds()), pool, new RelayOutbox(), who);
-        this.backoff = new Backoff(config.reconnectMinDelay(), config.reconnectMaxDelay());
-        this.http = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).build();
+        this.requests = new PendingRequests(loop, pool);
+        this.dispatcher = new Dispatcher(handlers, new HandledIds(config.rememberedIds()), pool, new Port(), who);
+        this.connection = new Connection(config, who, loop, tls, writer, handlers, sends, listeners);
+        this.connection.receiveWith(new Inbox(new FrameReader(config.mapper()), connection, sends, requests,
+                dispatcher, listeners, who));
     }
 
     /** A relay configured from the process environment (PROTOCOL.md §6); see {@link ExoRelayConfig}. */
@@ -130,18 +106,20 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         return config.instance();
     }
 
+    /** Where the connection to ExoCom stands. */
+    public ConnectionStatus status() {
+        return connection.status();
+    }
+
     /** True while registered with ExoCom. */
     public boolean isOnline() {
-        synchronized (lock) {
-            return current != null;
-        }
+        return connection.isRegistered();
     }
 
     /** False once {@link #close()} began: the relay then takes no more deliveries. */
     public boolean isOpen() {
-        synchronized (lock) {
-            return state == State.NEW || state == State.STARTED;
-        }
+        ConnectionStatus status = connection.status();
+        return status != ConnectionStatus.CLOSING && status != ConnectionStatus.CLOSED;
     }
 
     // ------------------------------------------------------------------ handlers and listeners
@@ -160,13 +138,13 @@ public final class ExoRelay implements Messaging, AutoCloseable {
 
     /** Runs {@code listener} every time the relay registered with ExoCom (after start, and after each reconnect). */
     public ExoRelay onOnline(Runnable listener) {
-        onlineListeners.add(Objects.requireNonNull(listener));
+        listeners.addOnline(listener);
         return this;
     }
 
     /** Runs {@code listener} with the reason every time a registered connection is lost, and at close. */
     public ExoRelay onOffline(Consumer<String> listener) {
-        offlineListeners.add(Objects.requireNonNull(listener));
+        listeners.addOffline(listener);
         return this;
     }
 
@@ -176,7 +154,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
      * a failed handler, an error frame from ExoCom.
      */
     public ExoRelay onError(Consumer<Throwable> listener) {
-        errorListeners.add(Objects.requireNonNull(listener));
+        listeners.addError(listener);
         return this;
     }
 
@@ -190,19 +168,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
      * ExoCom refuses the registration (the relay keeps trying, as routes or tokens can change)
      */
     public CompletionStage<Void> start() {
-        synchronized (lock) {
-            if (state == State.NEW) {
-                state = State.STARTED;
-                timer.prestartAllCoreThreads(); // keeps the JVM alive while the relay runs
-                long beat = config.heartbeatInterval().toMillis();
-                timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
-                LOG.log(System.Logger.Level.INFO, "{0}: connecting to ExoCom at {1}", who, config.uri());
-                connect();
-            } else if (state != State.STARTED) {
-                return CompletableFuture.failedFuture(new RelayClosedException(who + ": the relay is closed"));
-            }
-        }
-        return started.minimalCompletionStage();
+        return connection.start();
     }
 
     /**
@@ -213,21 +179,9 @@ public final class ExoRelay implements Messaging, AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (state == State.CLOSING || state == State.CLOSED) {
-                return;
-            }
-            boolean wasStarted = state == State.STARTED;
-            state = State.CLOSING;
-            dispatcher.stopTaking();
-            if (!wasStarted) {
-                state = State.CLOSED;
-            }
-            // Tell ExoCom first, so that it sends the commands that keep coming to another instance, or keeps
-            // them for the next one, instead of this one bouncing them (PROTOCOL.md §3, closing).
-            if (current != null && !brokerProtocol.equals("1.0")) {
-                current.send(codec.encode(new Frame.Closing()));
-            }
+        dispatcher.stopTaking();
+        if (!connection.beginClose()) {
+            return;
         }
         long deadline = System.nanoTime() + config.closeGracePeriod().toNanos();
         try {
@@ -241,34 +195,16 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Channel channel;
-        Channel opening;
-        synchronized (lock) {
-            state = State.CLOSED;
-            channel = current;
-            opening = connecting;
-            current = null;
-            connecting = null;
-            if (reconnect != null) {
-                reconnect.cancel(false);
-            }
-        }
-        if (opening != null && opening != channel) {
-            opening.abort("relay closed");
-        }
-        if (channel != null) {
-            channel.close(Duration.ofSeconds(2)).join();
-        }
         RelayClosedException closed = new RelayClosedException(who + ": the relay was closed");
+        boolean wasOnline = connection.finishClose(closed);
         sends.failAll(closed);
         requests.failAll(closed);
-        started.completeExceptionally(closed);
-        if (channel != null) {
-            fire(() -> offlineListeners.forEach(listener -> listener.accept("relay closed")));
+        if (wasOnline) {
+            listeners.offline("relay closed");
         }
-        timer.shutdownNow();
-        events.shutdown();
+        listeners.shutdown();
         pool.shutdown();
+        loop.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         LOG.log(System.Logger.Level.INFO, "{0}: closed", who);
     }
 
@@ -276,13 +212,13 @@ public final class ExoRelay implements Messaging, AutoCloseable {
 
     @Override
     public CompletionStage<Accepted> send(String name, Object payload) {
-        return submit(Envelopes.command(name, payload, null, config.mapper()));
+        return submit(Envelopes.command(name, payload, null));
     }
 
     @Override
     public CompletionStage<Reply> request(String name, Object payload, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        return ask(Envelopes.command(name, payload, null, config.mapper()), timeout, null).reply();
+        return ask(Envelopes.command(name, payload, null), timeout, null).reply();
     }
 
     @Override
@@ -294,38 +230,21 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     public CompletionStage<Reply> stream(String name, Object payload, Duration timeout, Consumer<Reply> onReply) {
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(onReply, "onReply");
-        return ask(Envelopes.command(name, payload, null, config.mapper()), timeout, onReply).reply();
+        return ask(Envelopes.command(name, payload, null), timeout, onReply).reply();
     }
 
-    private CompletionStage<Accepted> submit(Envelope envelope) {
-        String frame = codec.encode(new Frame.Send(envelope));
-        long size = io.exocom.protocol.Limits.utf8Length(frame);
-        if (size > maxFrameSize) {
+    private CompletionStage<Accepted> submit(FrameWriter.Outgoing message) {
+        byte[] frame = writer.send(message);
+        int limit = connection.maxFrameSize();
+        if (frame.length > limit) {
             return CompletableFuture.failedFuture(new ExoComRejectedException(ErrorCode.TOO_LARGE, who + ": \""
-                    + envelope.name() + "\" would be a frame of " + size + " bytes, more than ExoCom's limit of "
-                    + maxFrameSize + ": send large data by reference (a URL or a storage key) instead", envelope.id()));
+                    + message.name() + "\" would be a frame of " + frame.length + " bytes, more than ExoCom's limit of "
+                    + limit + ": send large data by reference (a URL or a storage key) instead", message.id()));
         }
-        PendingSends.Pending pending = new PendingSends.Pending(envelope, frame, new CompletableFuture<>());
-        synchronized (lock) {
-            if (state == State.CLOSED) {
-                return CompletableFuture.failedFuture(new RelayClosedException(who + ": cannot send \""
-                        + envelope.name() + "\", the relay is closed"));
-            }
-            if (current == null && sends.size() >= config.maxBufferedSends()) {
-                return CompletableFuture.failedFuture(new RelayBufferFullException(who + ": cannot send \""
-                        + envelope.name() + "\": ExoCom at " + config.uri() + " is unreachable and "
-                        + sends.size() + " sends already wait for it (the bound is " + config.maxBufferedSends()
-                        + ")"));
-            }
-            sends.add(pending);
-            if (current != null) {
-                current.send(pending.frame());
-            }
-        }
-        return pending.result().minimalCompletionStage();
+        return connection.submit(new PendingSends.Pending(message.id(), message.name(), frame, new CompletableFuture<>()));
     }
 
-    private Outbox.Asked ask(Envelope command, Duration timeout, Consumer<Reply> onReply) {
+    private RelayPort.Asked ask(FrameWriter.Outgoing command, Duration timeout, Consumer<Reply> onReply) {
         PendingRequests.Waiter waiter = requests.add(command.id(), command.name(), timeout, onReply, onReply != null);
         CompletionStage<Accepted> sent = submit(command);
         sent.whenComplete((accepted, error) -> {
@@ -333,234 +252,18 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                 requests.fail(command.id(), error);
             }
         });
-        return new Outbox.Asked(sent, waiter.result.minimalCompletionStage());
-    }
-
-    // ------------------------------------------------------------------ connection
-
-    /** Pings the registered connection, or drops it when ExoCom has been silent for two heartbeat intervals. */
-    private void heartbeat() {
-        Channel channel;
-        synchronized (lock) {
-            channel = current;
-        }
-        if (channel != null) {
-            channel.heartbeat(config.heartbeatInterval().multipliedBy(2));
-        }
-    }
-
-    /** Opens a connection and registers on it. Called with the lock held, or from the timer. */
-    private void connect() {
-        long number;
-        String token;
-        synchronized (lock) {
-            if (state != State.STARTED && state != State.CLOSING) {
-                return;
-            }
-            reconnect = null;
-            number = ++attempts;
-        }
-        try {
-            token = config.currentToken();
-        } catch (ExoRelayException e) {
-            reportOutage(e);
-            scheduleReconnect();
-            return;
-        }
-        // From protocol 1.1 on, the names a relay declares are exactly its handlers: ExoCom gives it nothing else.
-        Frame.Register register = new Frame.Register(config.service(), config.instance(), token, config.prefetch(),
-                handlers.names(), PROTOCOL_VERSION);
-        Channel.open(http, config.uri(), config.connectTimeout(), new Receiver(), number)
-                .whenComplete((channel, error) -> {
-                    if (error != null) {
-                        reportOutage(new ExoRelayException(who + ": cannot reach ExoCom at " + config.uri() + ": "
-                                + (error.getCause() != null ? error.getCause() : error), error));
-                        scheduleReconnect();
-                        return;
-                    }
-                    synchronized (lock) {
-                        if (state == State.CLOSED) {
-                            channel.abort("relay closed");
-                            return;
-                        }
-                        connecting = channel;
-                    }
-                    channel.send(codec.encode(register));
-                    // A connection that does not register in time is dropped and tried again.
-                    timer.schedule(() -> {
-                        synchronized (lock) {
-                            if (current == channel || !channel.isOpen()) {
-                                return;
-                            }
-                        }
-                        String reason = "ExoCom at " + config.uri() + " did not answer the registration within "
-                                + config.connectTimeout().toMillis() + " ms";
-                        reportOutage(new ExoRelayException(who + ": " + reason));
-                        channel.abort(reason);
-                    }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                });
-    }
-
-    private void scheduleReconnect() {
-        synchronized (lock) {
-            if ((state != State.STARTED && state != State.CLOSING) || reconnect != null) {
-                return;
-            }
-            long delay = backoff.nextDelayMillis();
-            LOG.log(System.Logger.Level.DEBUG, "{0}: reconnecting in {1} ms", who, delay);
-            try {
-                reconnect = timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closed meanwhile
-            }
-        }
-    }
-
-    private void reportOutage(Throwable error) {
-        boolean first;
-        synchronized (lock) {
-            first = !outageReported;
-            outageReported = true;
-        }
-        if (first) {
-            LOG.log(System.Logger.Level.WARNING, error.getMessage() + " (retrying with back-off)");
-            fireError(error);
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, error.getMessage());
-        }
-    }
-
-    private void onRegistered(Channel channel, Frame.Registered registered) {
-        synchronized (lock) {
-            if (state == State.CLOSED || !channel.isOpen()) {
-                return;
-            }
-            current = channel;
-            if (connecting == channel) {
-                connecting = null;
-            }
-            outageReported = false;
-            backoff.reset();
-            registrations++;
-            brokerProtocol = registered.protocol();
-            if (registered.maxFrameSize() > 0) {
-                maxFrameSize = registered.maxFrameSize();
-            }
-            // Everything ExoCom has not answered yet goes again, in order, with the same ids.
-            for (PendingSends.Pending pending : sends.snapshot()) {
-                channel.send(pending.frame());
-            }
-        }
-        LOG.log(System.Logger.Level.INFO, "{0}: online (connection {1}, attempt {2}, protocol {3}); may send {4}, "
-                + "receives {5}", who, registrations, channel.number(), registered.protocol(), registered.sends(),
-                registered.receives());
-        started.complete(null);
-        fire(() -> onlineListeners.forEach(Runnable::run));
-    }
-
-    private void onDeliver(Channel channel, Frame.Deliver deliver) {
-        Message message = new Message(deliver.message(), deliver.attempt(), config.mapper());
-        if (message.id() == null) {
-            fireError(new ExoRelayException(who + ": ExoCom delivered a message without id: " + message));
-            return;
-        }
-        if (message.isReply()) {
-            if (dispatcher.wasHandled(message)) {
-                dispatcher.ack(channel, message.id());
-                return;
-            }
-            if (requests.offer(new Reply(message)) || !dispatcher.hasHandler(message.name())) {
-                // A reply nobody waits for any more (its request timed out) and no handler wants is dropped.
-                dispatcher.remember(message);
-                dispatcher.ack(channel, message.id());
-                return;
-            }
-        }
-        dispatcher.deliver(channel, message);
-    }
-
-    private void onClosed(Channel channel, String reason, int closeCode) {
-        boolean wasOnline;
-        boolean again;
-        synchronized (lock) {
-            wasOnline = current == channel;
-            if (wasOnline) {
-                current = null;
-            }
-            if (connecting == channel) {
-                connecting = null;
-            }
-            again = (wasOnline || current == null) && (state == State.STARTED || state == State.CLOSING);
-        }
-        if (wasOnline) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: offline: {1}", who, reason);
-            fire(() -> offlineListeners.forEach(listener -> listener.accept(reason)));
-        }
-        if (again) {
-            if (closeCode == 1001) {
-                backoff.reset(); // the broker is going away on purpose: its successor is worth trying at once
-            }
-            scheduleReconnect();
-        }
-    }
-
-    /** Receives the frames of every connection of this relay. */
-    private final class Receiver implements Channel.Receiver {
-        @Override
-        public void onFrame(Channel channel, String text) {
-            Frame frame;
-            try {
-                frame = codec.decodeBrokerFrame(text);
-            } catch (ProtocolException e) {
-                fireError(new ExoRelayException(who + ": ExoCom sent a frame this relay cannot read ("
-                        + e.getMessage() + "): " + abbreviate(text)));
-                return;
-            }
-            if (frame instanceof Frame.Registered registered) {
-                onRegistered(channel, registered);
-            } else if (frame instanceof Frame.Accepted accepted) {
-                sends.accepted(accepted);
-            } else if (frame instanceof Frame.Rejected rejected) {
-                if (!sends.rejected(rejected)) {
-                    fireError(new ExoComRejectedException(rejected.code(), rejected.message(), rejected.id()));
-                }
-            } else if (frame instanceof Frame.Deliver deliver) {
-                onDeliver(channel, deliver);
-            } else if (frame instanceof Frame.Error error) {
-                boolean registeredHere;
-                synchronized (lock) {
-                    registeredHere = current == channel;
-                }
-                ExoComRejectedException problem = new ExoComRejectedException(error.code(),
-                        error.message() == null ? "ExoCom reported " + error.code() : error.message(), null);
-                if (!registeredHere && (error.code() == ErrorCode.UNAUTHENTICATED
-                        || error.code() == ErrorCode.UNKNOWN_SERVICE)) {
-                    LOG.log(System.Logger.Level.ERROR, "{0}: ExoCom refused the registration: {1}", who,
-                            problem.getMessage());
-                    started.completeExceptionally(problem);
-                } else {
-                    LOG.log(System.Logger.Level.WARNING, "{0}: ExoCom reported {1}: {2}", who, error.code(),
-                            problem.getMessage());
-                }
-                fireError(problem);
-            }
-        }
-
-        @Override
-        public void onClosed(Channel channel, String reason, int closeCode, Throwable error) {
-            ExoRelay.this.onClosed(channel, reason, closeCode);
-        }
+        return new RelayPort.Asked(sent, waiter.result.minimalCompletionStage());
     }
 
     /** The relay as seen by the dispatcher and the handlers' contexts. */
-    private final class RelayOutbox implements Outbox {
+    private final class Port implements RelayPort {
         @Override
-        public CompletionStage<Accepted> submit(Envelope envelope) {
-            return ExoRelay.this.submit(envelope);
+        public CompletionStage<Accepted> submit(FrameWriter.Outgoing message) {
+            return ExoRelay.this.submit(message);
         }
 
         @Override
-        public Asked ask(Envelope command, Duration timeout, Consumer<Reply> onReply) {
+        public Asked ask(FrameWriter.Outgoing command, Duration timeout, Consumer<Reply> onReply) {
             return ExoRelay.this.ask(command, timeout, onReply);
         }
 
@@ -575,40 +278,19 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         }
 
         @Override
-        public void acknowledge(Channel channel, Frame frame) {
-            if (channel.isOpen()) {
-                channel.send(codec.encode(frame));
-            }
+        public void ack(Wire wire, String id) {
+            connection.write(wire, writer.ack(id));
+        }
+
+        @Override
+        public void nack(Wire wire, String id, String reason) {
+            connection.write(wire, writer.nack(id, true, reason));
         }
 
         @Override
         public void reportError(Throwable error) {
-            fireError(error);
+            listeners.error(error);
         }
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private void fireError(Throwable error) {
-        fire(() -> errorListeners.forEach(listener -> listener.accept(error)));
-    }
-
-    private void fire(Runnable notification) {
-        try {
-            events.execute(() -> {
-                try {
-                    notification.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, who + ": a listener failed", e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
-        }
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
     }
 
     private static ThreadFactory threads(String prefix, boolean daemon) {
@@ -627,20 +309,21 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     public static final class Builder {
         private String service;
         private String instance;
-        private String host = "localhost";
-        private int port = io.exocom.protocol.Limits.DEFAULT_PORT;
+        private String host = ExoRelayConfig.DEFAULT_HOST;
+        private int port = ExoRelayConfig.DEFAULT_PORT;
         private boolean secure;
+        private Path tlsCa;
         private String token;
         private Path tokenFile;
         private Integer prefetch;
-        private Duration requestTimeout = Duration.ofSeconds(30);
-        private int maxBufferedSends = 10_000;
-        private Duration reconnectMinDelay = Duration.ofMillis(100);
-        private Duration reconnectMaxDelay = Duration.ofSeconds(5);
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration heartbeatInterval = Duration.ofSeconds(10);
-        private Duration closeGracePeriod = Duration.ofSeconds(30);
-        private int rememberedIds = 10_000;
+        private Duration requestTimeout = ExoRelayConfig.DEFAULT_REQUEST_TIMEOUT;
+        private int maxBufferedSends = ExoRelayConfig.DEFAULT_MAX_BUFFERED_SENDS;
+        private Duration reconnectMinDelay = ExoRelayConfig.DEFAULT_RECONNECT_MIN_DELAY;
+        private Duration reconnectMaxDelay = ExoRelayConfig.DEFAULT_RECONNECT_MAX_DELAY;
+        private Duration connectTimeout = ExoRelayConfig.DEFAULT_CONNECT_TIMEOUT;
+        private Duration heartbeatInterval = ExoRelayConfig.DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration closeGracePeriod = ExoRelayConfig.DEFAULT_CLOSE_GRACE_PERIOD;
+        private int rememberedIds = ExoRelayConfig.DEFAULT_REMEMBERED_IDS;
         private ObjectMapper mapper;
 
         private Builder() {
@@ -648,8 +331,8 @@ public final class ExoRelay implements Messaging, AutoCloseable {
 
         /**
          * Reads {@code SERVICE_NAME}, {@code EXOCOM_HOST}, {@code EXOCOM_PORT}, {@code EXOCOM_INSTANCE},
-         * {@code EXOCOM_TOKEN} and {@code EXOCOM_TOKEN_FILE} from {@code env} (usually {@code System.getenv()});
-         * absent variables leave the current values.
+         * {@code EXOCOM_TOKEN}, {@code EXOCOM_TOKEN_FILE}, {@code EXOCOM_TLS} and {@code EXOCOM_TLS_CA} from
+         * {@code env} (usually {@code System.getenv()}); absent variables leave the current values.
          */
         public Builder environment(Map<String, String> env) {
             return ExoRelayConfig.readEnvironment(env, this);
@@ -679,9 +362,27 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             return this;
         }
 
-        /** Connect with {@code wss://}. */
+        /**
+         * ExoCom's address: a host name, or {@code wss://host:port} / {@code ws://host:port} (the scheme sets TLS,
+         * the port, when given, the port).
+         */
+        public Builder address(String address) {
+            ExoRelayConfig.readAddress(Objects.requireNonNull(address, "address"), this);
+            return this;
+        }
+
+        /** Connect with TLS ({@code wss://}, {@code EXOCOM_TLS=true}), verifying ExoCom's certificate. */
         public Builder secure(boolean secure) {
             this.secure = secure;
+            return this;
+        }
+
+        /**
+         * A PEM file with the CA certificates that verify ExoCom's certificate ({@code EXOCOM_TLS_CA}), instead of
+         * the system trust store; implies TLS.
+         */
+        public Builder tlsCa(Path tlsCa) {
+            this.tlsCa = tlsCa;
             return this;
         }
 
@@ -691,7 +392,10 @@ public final class ExoRelay implements Messaging, AutoCloseable {
             return this;
         }
 
-        /** A file holding the token ({@code EXOCOM_TOKEN_FILE}), read at every connect. */
+        /**
+         * A file holding the token ({@code EXOCOM_TOKEN_FILE}), read at every connect: a rotated token is used from
+         * the next (re)connect on, and a file unreadable for a moment leaves the last token read in use.
+         */
         public Builder tokenFile(Path tokenFile) {
             this.tokenFile = tokenFile;
             return this;
@@ -760,13 +464,14 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         public ExoRelayConfig config() {
             return new ExoRelayConfig(service, instance, host, port, secure, token, tokenFile, prefetch,
                     requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
-                    heartbeatInterval, closeGracePeriod, rememberedIds, mapper);
+                    heartbeatInterval, closeGracePeriod, rememberedIds, mapper, tlsCa);
         }
 
         /**
          * The relay, not yet connected: register handlers, then {@link ExoRelay#start()}.
          *
-         * @throws IllegalArgumentException when the configuration is incomplete or wrong, e.g. no service name
+         * @throws IllegalArgumentException when the configuration is incomplete or wrong, e.g. no service name, or
+         *                                  an {@code EXOCOM_TLS_CA} file that holds no certificate
          */
         public ExoRelay build() {
             return new ExoRelay(config());

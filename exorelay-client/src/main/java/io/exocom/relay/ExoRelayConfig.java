@@ -25,15 +25,20 @@ import java.util.UUID;
  *   <tr><td>{@code EXOCOM_PORT}</td><td>{@code 3100}</td></tr>
  *   <tr><td>{@code EXOCOM_INSTANCE}</td><td>the host name</td></tr>
  *   <tr><td>{@code EXOCOM_TOKEN} or {@code EXOCOM_TOKEN_FILE}</td><td>none (authentication off)</td></tr>
+ *   <tr><td>{@code EXOCOM_TLS}</td><td>{@code false}; {@code true} connects with {@code wss://}</td></tr>
+ *   <tr><td>{@code EXOCOM_TLS_CA}</td><td>none: the system trust store verifies ExoCom's certificate</td></tr>
  * </table>
+ * {@code EXOCOM_HOST} may also be an address, {@code wss://broker:3100} or {@code ws://broker}: its scheme says
+ * whether to use TLS ({@code wss}, {@code https}) and its port, when given, overrides {@code EXOCOM_PORT}.
  *
  * @param service           the service's registered name (required)
  * @param instance          the name of this running copy, unique per service
  * @param host              ExoCom's host
  * @param port              ExoCom's port
- * @param secure            whether to connect with {@code wss://}
+ * @param secure            whether to connect with TLS ({@code wss://})
  * @param token             the token proving the service's identity, or null
- * @param tokenFile         a file holding the token, read at every connect (so rotated tokens are picked up), or null
+ * @param tokenFile         a file holding the token, read again when it changed (so rotated tokens are picked up at the
+ *                          next connect), or null
  * @param prefetch          the most unacknowledged deliveries this instance takes at once, or null for ExoCom's default
  * @param requestTimeout    default timeout of {@link Sender#request(String, Object)}
  * @param maxBufferedSends  how many unanswered sends may wait while ExoCom is unreachable
@@ -45,6 +50,8 @@ import java.util.UUID;
  * @param closeGracePeriod  how long {@link ExoRelay#close()} waits for running handlers and unanswered sends
  * @param rememberedIds     how many handled message ids are remembered to recognise redeliveries
  * @param mapper            reads and writes payloads
+ * @param tlsCa             a PEM file of the CA certificates that verify ExoCom's certificate instead of the system
+ *                          trust store, or null; implies TLS
  */
 public record ExoRelayConfig(
         String service,
@@ -63,7 +70,42 @@ public record ExoRelayConfig(
         Duration heartbeatInterval,
         Duration closeGracePeriod,
         int rememberedIds,
-        ObjectMapper mapper) {
+        ObjectMapper mapper,
+        Path tlsCa) {
+
+    /** ExoCom's host when none is given. */
+    public static final String DEFAULT_HOST = "localhost";
+    /** ExoCom's port when none is given. */
+    public static final int DEFAULT_PORT = Limits.DEFAULT_PORT;
+    /** Timeout of a request when the call names none. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How many unanswered sends may wait while ExoCom is unreachable. */
+    public static final int DEFAULT_MAX_BUFFERED_SENDS = 10_000;
+    /** The first back-off delay after a lost connection. */
+    public static final Duration DEFAULT_RECONNECT_MIN_DELAY = Duration.ofMillis(100);
+    /** The longest back-off delay. */
+    public static final Duration DEFAULT_RECONNECT_MAX_DELAY = Duration.ofSeconds(5);
+    /** How long one connection attempt, registration included, may take. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How often the relay pings ExoCom. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
+    /** How long close() waits for running handlers and unanswered sends. */
+    public static final Duration DEFAULT_CLOSE_GRACE_PERIOD = Duration.ofSeconds(30);
+    /** How many handled message ids are remembered to recognise redeliveries. */
+    public static final int DEFAULT_REMEMBERED_IDS = 10_000;
+    /** The largest frame the relay reads; ExoCom's own limit (maxFrameSize) is lower unless raised this far. */
+    public static final int MAX_INBOUND_FRAME_BYTES = 64 * 1024 * 1024;
+
+    /** The configuration without a CA file of its own (the form before TLS). */
+    public ExoRelayConfig(String service, String instance, String host, int port, boolean secure, String token,
+                          Path tokenFile, Integer prefetch, Duration requestTimeout, int maxBufferedSends,
+                          Duration reconnectMinDelay, Duration reconnectMaxDelay, Duration connectTimeout,
+                          Duration heartbeatInterval, Duration closeGracePeriod, int rememberedIds,
+                          ObjectMapper mapper) {
+        this(service, instance, host, port, secure, token, tokenFile, prefetch, requestTimeout, maxBufferedSends,
+                reconnectMinDelay, reconnectMaxDelay, connectTimeout, heartbeatInterval, closeGracePeriod,
+                rememberedIds, mapper, null);
+    }
 
     public ExoRelayConfig {
         if (service == null || service.isBlank()) {
@@ -78,29 +120,30 @@ public record ExoRelayConfig(
         if (instance == null || instance.isBlank()) {
             instance = defaultInstance();
         }
-        host = host == null || host.isBlank() ? "localhost" : host;
+        host = host == null || host.isBlank() ? DEFAULT_HOST : host;
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("ExoCom port " + port + " is not a TCP port (1-65535)");
         }
         if (prefetch != null && prefetch < 1) {
             throw new IllegalArgumentException("prefetch must be at least 1, not " + prefetch);
         }
-        requestTimeout = positive(requestTimeout, Duration.ofSeconds(30), "requestTimeout");
+        requestTimeout = positive(requestTimeout, DEFAULT_REQUEST_TIMEOUT, "requestTimeout");
         if (maxBufferedSends < 0) {
             throw new IllegalArgumentException("maxBufferedSends must not be negative");
         }
-        reconnectMinDelay = positive(reconnectMinDelay, Duration.ofMillis(100), "reconnectMinDelay");
-        reconnectMaxDelay = positive(reconnectMaxDelay, Duration.ofSeconds(5), "reconnectMaxDelay");
+        reconnectMinDelay = positive(reconnectMinDelay, DEFAULT_RECONNECT_MIN_DELAY, "reconnectMinDelay");
+        reconnectMaxDelay = positive(reconnectMaxDelay, DEFAULT_RECONNECT_MAX_DELAY, "reconnectMaxDelay");
         if (reconnectMaxDelay.compareTo(reconnectMinDelay) < 0) {
             reconnectMaxDelay = reconnectMinDelay;
         }
-        connectTimeout = positive(connectTimeout, Duration.ofSeconds(5), "connectTimeout");
-        heartbeatInterval = positive(heartbeatInterval, Duration.ofSeconds(10), "heartbeatInterval");
-        closeGracePeriod = closeGracePeriod == null ? Duration.ofSeconds(30) : closeGracePeriod;
+        connectTimeout = positive(connectTimeout, DEFAULT_CONNECT_TIMEOUT, "connectTimeout");
+        heartbeatInterval = positive(heartbeatInterval, DEFAULT_HEARTBEAT_INTERVAL, "heartbeatInterval");
+        closeGracePeriod = closeGracePeriod == null ? DEFAULT_CLOSE_GRACE_PERIOD : closeGracePeriod;
         if (rememberedIds < 0) {
             throw new IllegalArgumentException("rememberedIds must not be negative");
         }
         mapper = mapper == null ? new ObjectMapper() : mapper;
+        secure = secure || tlsCa != null;
     }
 
     private static Duration positive(Duration value, Duration fallback, String what) {
@@ -142,10 +185,6 @@ public record ExoRelayConfig(
         if (service != null && !service.isBlank()) {
             builder.service(service.trim());
         }
-        String host = env.get("EXOCOM_HOST");
-        if (host != null && !host.isBlank()) {
-            builder.host(host.trim());
-        }
         String port = env.get("EXOCOM_PORT");
         if (port != null && !port.isBlank()) {
             try {
@@ -153,6 +192,27 @@ public record ExoRelayConfig(
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("EXOCOM_PORT \"" + port + "\" is not a port number");
             }
+        }
+        String tls = env.get("EXOCOM_TLS");
+        if (tls != null && !tls.isBlank()) {
+            switch (tls.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> builder.secure(true);
+                case "false" -> builder.secure(false);
+                default -> throw new IllegalArgumentException("EXOCOM_TLS \"" + tls + "\" is not true or false: say "
+                        + "EXOCOM_TLS=true to connect to ExoCom with TLS, false (the default) for a plain connection");
+            }
+        }
+        String host = env.get("EXOCOM_HOST");
+        if (host != null && !host.isBlank()) {
+            try {
+                builder.address(host.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("EXOCOM_HOST: " + e.getMessage());
+            }
+        }
+        String ca = env.get("EXOCOM_TLS_CA");
+        if (ca != null && !ca.isBlank()) {
+            builder.tlsCa(Path.of(ca.trim()));
         }
         String instance = env.get("EXOCOM_INSTANCE");
         if (instance != null && !instance.isBlank()) {
@@ -167,6 +227,40 @@ public record ExoRelayConfig(
             builder.tokenFile(Path.of(tokenFile.trim()));
         }
         return builder;
+    }
+
+    /**
+     * Reads an address, {@code wss://broker:3100} or a plain host name, into the builder; the scheme sets TLS,
+     * the port (when given) the port.
+     */
+    static void readAddress(String address, ExoRelay.Builder builder) {
+        int scheme = address.indexOf("://");
+        if (scheme < 0) {
+            builder.host(address);
+            return;
+        }
+        URI uri;
+        try {
+            uri = URI.create(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"" + address + "\" is not an address like wss://exocom:3100");
+        }
+        String kind = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        switch (kind) {
+            case "wss", "https" -> builder.secure(true);
+            case "ws", "http" -> {
+                // plain, unless EXOCOM_TLS=true asks for TLS all the same
+            }
+            default -> throw new IllegalArgumentException("\"" + address + "\" has the scheme " + kind
+                    + ": say wss:// (TLS) or ws://, or give a plain host name");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("\"" + address + "\" names no host, like wss://exocom:3100");
+        }
+        builder.host(uri.getHost());
+        if (uri.getPort() > 0) {
+            builder.port(uri.getPort());
+        }
     }
 
     private static String defaultInstance() {

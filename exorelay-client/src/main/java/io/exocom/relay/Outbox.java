@@ -1,33 +1,48 @@
 package io.exocom.relay;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.exocom.protocol.Envelope;
-import io.exocom.protocol.Frame;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 
-import java.time.Duration;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** What handlers' contexts and the dispatcher need from the relay that runs them. */
-interface Outbox {
+/**
+ * The frames waiting to be written on one connection. Any thread adds encoded frames; the connection's event loop
+ * takes everything queued in one go, writes it and flushes once, so that a burst of sends, acks and replies from
+ * many handler threads costs one system call instead of one per frame (as the broker's {@code ConnectionOutbound}
+ * does). The bytes are written as they are: no copy, no charset encoder.
+ */
+final class Outbox {
+    private final Channel channel;
+    private final Queue<byte[]> queued = new ConcurrentLinkedQueue<>();
+    /** True while a drain is scheduled on the event loop and has not started taking yet. */
+    private final AtomicBoolean draining = new AtomicBoolean();
 
-    /** A command sent and the replies awaited. */
-    record Asked(CompletionStage<Accepted> sent, CompletionStage<Reply> reply) {
+    Outbox(Channel channel) {
+        this.channel = channel;
     }
 
-    /** Sends a complete envelope (id set). */
-    CompletionStage<Accepted> submit(Envelope envelope);
+    /** Queues one text frame (UTF-8 JSON) for the next batch. */
+    void add(byte[] frame) {
+        queued.add(frame);
+        if (draining.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::drain);
+        }
+    }
 
-    /** Sends a command and waits for its replies; see {@link Sender#stream}. */
-    Asked ask(Envelope command, Duration timeout, Consumer<Reply> onReply);
-
-    Duration defaultTimeout();
-
-    ObjectMapper mapper();
-
-    /** Sends an ack or nack on the connection a delivery came on, if that connection is still open. */
-    void acknowledge(Channel channel, Frame frame);
-
-    /** Tells the relay's error listeners. */
-    void reportError(Throwable error);
+    /** Writes everything queued so far and flushes once; runs on the event loop. */
+    void drain() {
+        // Cleared before taking: a frame added from now on schedules the next drain, none is left behind.
+        draining.set(false);
+        boolean wrote = false;
+        for (byte[] frame; (frame = queued.poll()) != null; ) {
+            channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), channel.voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package io.exocom.relay;
 
-import io.exocom.protocol.Envelope;
 import io.exocom.protocol.Frame;
 
 import java.util.ArrayList;
@@ -17,8 +16,8 @@ import java.util.concurrent.Executor;
 final class PendingSends {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
-    /** One unanswered send: the encoded frame, to send it again, and the caller's stage. */
-    record Pending(Envelope envelope, String frame, CompletableFuture<Accepted> result) {
+    /** One unanswered send: the encoded frame, to send it again as it is, and the caller's stage. */
+    record Pending(String id, String name, byte[] frame, CompletableFuture<Accepted> result) {
     }
 
     private final Map<String, Pending> byId = new LinkedHashMap<>();
@@ -29,7 +28,7 @@ final class PendingSends {
     }
 
     synchronized void add(Pending pending) {
-        byId.put(pending.envelope().id(), pending);
+        byId.put(pending.id(), pending);
     }
 
     synchronized int size() {
@@ -77,7 +76,7 @@ final class PendingSends {
         if (pending == null) {
             return false;
         }
-        LOG.log(System.Logger.Level.WARNING, "ExoCom rejected \"{0}\" (id {1}): {2}: {3}", pending.envelope().name(),
+        LOG.log(System.Logger.Level.WARNING, "ExoCom rejected \"{0}\" (id {1}): {2}: {3}", pending.name(),
                 rejected.id(), rejected.code(), rejected.message());
         ExoComRejectedException error = new ExoComRejectedException(rejected.code(), rejected.message(), rejected.id());
         callbacks.execute(() -> pending.result().completeExceptionally(error));

@@ -1,7 +1,5 @@
 package io.exocom.relay;
 
-import io.exocom.protocol.Envelope;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +11,10 @@ import java.util.function.Consumer;
 /** The {@link Context} of one handled message: stamps its originId on every send and tracks the sends. */
 final class RelayContext implements Context {
     private final Message message;
-    private final Outbox outbox;
+    private final RelayPort outbox;
     private final List<CompletableFuture<Accepted>> sends = new ArrayList<>();
 
-    RelayContext(Message message, Outbox outbox) {
+    RelayContext(Message message, RelayPort outbox) {
         this.message = message;
         this.outbox = outbox;
     }
@@ -28,12 +26,12 @@ final class RelayContext implements Context {
 
     @Override
     public CompletionStage<Accepted> reply(String outcome, Object payload) {
-        return track(outbox.submit(Envelopes.reply(outcome, payload, message, true, outbox.mapper())));
+        return track(outbox.submit(Envelopes.reply(outcome, payload, message, true)));
     }
 
     @Override
     public CompletionStage<Accepted> replyPartial(String outcome, Object payload) {
-        return track(outbox.submit(Envelopes.reply(outcome, payload, message, false, outbox.mapper())));
+        return track(outbox.submit(Envelopes.reply(outcome, payload, message, false)));
     }
 
     @Override
@@ -54,13 +52,13 @@ final class RelayContext implements Context {
     @Override
     public CompletionStage<Reply> stream(String name, Object payload, Duration timeout, Consumer<Reply> onReply) {
         Objects.requireNonNull(timeout, "timeout");
-        Outbox.Asked asked = outbox.ask(command(name, payload), timeout, onReply);
+        RelayPort.Asked asked = outbox.ask(command(name, payload), timeout, onReply);
         track(asked.sent());
         return asked.reply();
     }
 
-    private Envelope command(String name, Object payload) {
-        return Envelopes.command(name, payload, message.originId(), outbox.mapper());
+    private FrameWriter.Outgoing command(String name, Object payload) {
+        return Envelopes.command(name, payload, message.originId());
     }
 
     private CompletionStage<Accepted> track(CompletionStage<Accepted> sent) {

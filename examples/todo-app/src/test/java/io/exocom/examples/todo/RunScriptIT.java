@@ -114,6 +114,13 @@ class RunScriptIT {
             page = get(home);
         }
         assertEquals(200, page.map(HttpResponse::statusCode).orElse(0), "the home page came up:\n" + output());
+        // One line per log record, laid out as the broker's are; "connection 1" however many attempts failed
+        // while ExoCom was still starting.
+        Pattern online = Pattern.compile("(?m)^\\[todos\\] \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} "
+                + "INFO +\\[io\\.exocom\\.relay\\.ExoRelay\\] service \"todos\" .*: online \\(connection 1, attempt \\d+,");
+        String logged = awaitOutput("the todos relay's online line, on one line", text -> online.matcher(text).find());
+        assertFalse(Pattern.compile("(?m)^\\[(todos|web)\\] (INFO|WARNING): ").matcher(logged).find(),
+                "no record is split over two lines: " + logged);
 
         ProcessHandle.of(todos).orElseThrow().destroy(); // SIGTERM, as `kill PID` does
         String reported = awaitOutput("that todos ended", text -> text.contains("Still running:"));
