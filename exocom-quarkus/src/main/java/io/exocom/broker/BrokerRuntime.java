@@ -11,6 +11,8 @@ import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
 import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
+import io.exocom.broker.tls.BrokerTls;
+import io.exocom.broker.tls.PemMaterial;
 import io.exocom.broker.store.Recovered;
 import io.exocom.broker.store.journal.JournalMessageStore;
 import io.exocom.broker.store.memory.MemoryDeadLetterStore;
@@ -60,6 +62,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final FrameDecoder decoder = new FrameDecoder();
     private final Routing routing;
     private final Tokens tokens;
+    private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
     private final Broker broker;
@@ -76,6 +79,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.registry = registry;
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
+        this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.maxQueueBytes().asLongValue(),
@@ -166,6 +170,14 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         }
     }
 
+    private static java.util.Optional<BrokerTls> loadTls(ExocomConfig config) {
+        try {
+            return BrokerTls.of(config.tlsCert(), config.tlsKey(), config.tlsClientCa());
+        } catch (PemMaterial.TlsFileException e) {
+            throw new IllegalStateException("cannot start: TLS: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Netty reads a whole WebSocket frame before the broker sees it; bound that at twice the frame limit, so that a
      * frame a little over the limit is still answered {@code too-large} with its id, and anything larger is
@@ -178,6 +190,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         options.setMaxWebSocketMessageSize(transportFrameLimit(config));
         options.setIdleTimeout((int) Math.max(10, config.pingInterval().toSeconds() * 2 + config.registrationTimeout().toSeconds()));
         options.setIdleTimeoutUnit(TimeUnit.SECONDS);
+        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
+        tls.ifPresent(t -> t.applyTo(options));
     }
 
     public static int transportFrameLimit(ExocomConfig config) {
@@ -197,6 +211,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             long pollMillis = Math.max(50, config.routesPollInterval().toMillis());
             housekeeping.scheduleWithFixedDelay(guarded(watcher), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         }
+        tls.ifPresent(t -> {
+            long reloadMillis = Math.max(50, config.tlsReloadInterval().toMillis());
+            housekeeping.scheduleWithFixedDelay(guarded(t::reloadIfChanged), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+        });
         registerBrokerGauges();
         if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
             LOG.warn("the JVM runs without -XX:+ExitOnOutOfMemoryError: after running out of memory the broker could "
@@ -213,8 +231,11 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             return;
         }
         String host = started.options().getHost();
-        LOG.infof("ExoCom %s listening on %s:%d (WebSocket /services, HTTP /messages)", ExocomMain.version(), host,
-                started.options().getPort());
+        LOG.infof("ExoCom %s listening on %s:%d (WebSocket /services, HTTP /messages)%s", ExocomMain.version(), host,
+                started.options().getPort(), tls.isPresent() ? " with TLS only (wss://, https://)" : "");
+        tls.ifPresentOrElse(t -> LOG.infof("TLS: %s; files checked for a new certificate every %s", t.describe(),
+                config.tlsReloadInterval()), () -> LOG.info("TLS: off (EXOCOM_TLS_CERT and EXOCOM_TLS_KEY turn it on): "
+                + "messages and tokens cross the network unencrypted"));
         if (!tokens.enabled() && isLoopback(host)) {
             LOG.info("only this machine can connect: authentication is off, so ExoCom listens on loopback "
                     + "(EXOCOM_HOST_BIND=0.0.0.0 opens it to the network)");

@@ -147,4 +147,17 @@ public interface ExocomConfig {
      * other HTTP views need an admin token.
      */
     Optional<String> tokensFile();
+
+    /** PEM certificate (chain) of the broker: with {@link #tlsKey()}, its port speaks only TLS (wss://, https://). */
+    Optional<String> tlsCert();
+
+    /** PEM private key of {@link #tlsCert()}. */
+    Optional<String> tlsKey();
+
+    /** PEM CA certificates: when given, every client must present a certificate they signed (mutual TLS). */
+    Optional<String> tlsClientCa();
+
+    /** How often the TLS files are checked for a new certificate (cert-manager rotates them in place). */
+    @WithDefault("1m")
+    Duration tlsReloadInterval();
 }
