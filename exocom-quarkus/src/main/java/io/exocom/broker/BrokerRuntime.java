@@ -62,6 +62,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final FrameDecoder decoder = new FrameDecoder();
     private final Routing routing;
     private final Tokens tokens;
+    private final io.exocom.broker.auth.KubernetesTokenReviews reviews;
+    private final io.exocom.broker.auth.RelayAuthentication authentication;
     private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
@@ -79,6 +81,9 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.registry = registry;
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
+        this.reviews = config.authKubernetes()
+                ? new io.exocom.broker.auth.KubernetesTokenReviews(kubernetes.get(), config.authAudience(), registry) : null;
+        this.authentication = new io.exocom.broker.auth.RelayAuthentication(tokens, reviews);
         this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
@@ -236,10 +241,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         tls.ifPresentOrElse(t -> LOG.infof("TLS: %s; files checked for a new certificate every %s", t.describe(),
                 config.tlsReloadInterval()), () -> LOG.info("TLS: off (EXOCOM_TLS_CERT and EXOCOM_TLS_KEY turn it on): "
                 + "messages and tokens cross the network unencrypted"));
-        if (!tokens.enabled() && isLoopback(host)) {
+        if (!authentication.enabled() && isLoopback(host)) {
             LOG.info("only this machine can connect: authentication is off, so ExoCom listens on loopback "
                     + "(EXOCOM_HOST_BIND=0.0.0.0 opens it to the network)");
-        } else if (!tokens.enabled()) {
+        } else if (!authentication.enabled()) {
             LOG.warn("authentication is off and ExoCom listens on " + host + ": anyone who reaches the port may send "
                     + "and read anything (EXOCOM_TOKENS_FILE turns authentication on)");
         }
@@ -260,8 +265,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             LOG.warn("store: messages live in memory only (EXOCOM_STORE=memory): a restart or crash of the broker "
                     + "loses every message it accepted and did not deliver");
         }
-        LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
-                + " (" + tokens.admins() + " admin tokens)" : "off");
+        LOG.infof("authentication: %s%s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
+                + " (" + tokens.admins() + " admin tokens)" : reviews == null ? "off" : "",
+                reviews == null ? "" : (tokens.enabled() ? "; " : "") + "Kubernetes ServiceAccount tokens for audience "
+                        + reviews.audience() + " (TokenReview), mapped to services by the routes' serviceAccount");
     }
 
     private static boolean isLoopback(String host) {
@@ -297,6 +304,9 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         }
         if (configMapSource != null) {
             configMapSource.close();
+        }
+        if (reviews != null) {
+            reviews.close();
         }
         store.close();
     }
@@ -404,6 +414,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     public Tokens tokens() {
         return tokens;
+    }
+
+    public io.exocom.broker.auth.RelayAuthentication authentication() {
+        return authentication;
     }
 
     public FrameDecoder decoder() {

@@ -160,4 +160,15 @@ public interface ExocomConfig {
     /** How often the TLS files are checked for a new certificate (cert-manager rotates them in place). */
     @WithDefault("1m")
     Duration tlsReloadInterval();
+
+    /**
+     * Relays prove their service with their pod's ServiceAccount token, validated by a TokenReview and mapped to a
+     * service by the routes' {@code serviceAccount: namespace/name}.
+     */
+    @WithDefault("false")
+    boolean authKubernetes();
+
+    /** The audience ServiceAccount tokens must be issued for (the projected token's {@code audience}). */
+    @WithDefault("exocom")
+    String authAudience();
 }

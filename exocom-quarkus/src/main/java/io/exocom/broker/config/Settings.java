@@ -93,6 +93,9 @@ public final class Settings {
             new Setting("EXOCOM_TLS_CERT", v -> pemCertificates(v, "the broker's certificate (chain)")),
             new Setting("EXOCOM_TLS_KEY", v -> readableFile(v, "the private key of EXOCOM_TLS_CERT")),
             new Setting("EXOCOM_TLS_CLIENT_CA", v -> pemCertificates(v, "the CA certificates that sign the clients' certificates")),
+            new Setting("EXOCOM_AUTH_KUBERNETES", v -> v.equals("true") || v.equals("false") ? null : "true or false"),
+            new Setting("EXOCOM_AUTH_AUDIENCE", v -> v.matches("[\\x21-\\x7e]{1,253}") ? null
+                    : "a token audience of 1-253 printable characters without spaces, like exocom"),
             new Setting("EXOCOM_TLS_RELOAD_INTERVAL", v -> duration(v, Duration.ofMillis(100), Duration.ofHours(1))));
 
     private Settings() {
