@@ -64,6 +64,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final Tokens tokens;
     private final io.exocom.broker.auth.KubernetesTokenReviews reviews;
     private final io.exocom.broker.auth.RelayAuthentication authentication;
+    private final io.exocom.broker.auth.KubernetesAccessReviews accessReviews;
     private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
@@ -84,6 +85,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.reviews = config.authKubernetes()
                 ? new io.exocom.broker.auth.KubernetesTokenReviews(kubernetes.get(), config.authAudience(), registry) : null;
         this.authentication = new io.exocom.broker.auth.RelayAuthentication(tokens, reviews);
+        this.accessReviews = reviews == null ? null : new io.exocom.broker.auth.KubernetesAccessReviews(reviews,
+                kubernetes.get().getNamespace() == null ? "default" : kubernetes.get().getNamespace());
         this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
@@ -418,6 +421,11 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     public io.exocom.broker.auth.RelayAuthentication authentication() {
         return authentication;
+    }
+
+    /** SubjectAccessReviews for the admin API in a cluster; null without EXOCOM_AUTH_KUBERNETES. */
+    public io.exocom.broker.auth.KubernetesAccessReviews accessReviews() {
+        return accessReviews;
     }
 
     public FrameDecoder decoder() {

@@ -136,6 +136,20 @@ public final class KubeTestCluster {
                 .withName(name).withNamespace(namespace).endMetadata().build()).serverSideApply();
     }
 
+    /** A Role in {@code namespace} granting {@code verb} on {@code brokers/<subresource>} of exocom.io, bound to the account. */
+    public void grant(String namespace, String serviceAccount, String verb, String subresource) {
+        String name = serviceAccount + "-" + verb + "-" + subresource;
+        client.rbac().roles().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .addNewRule().withApiGroups("exocom.io").withResources("brokers/" + subresource).withVerbs(verb).endRule()
+                .build()).serverSideApply();
+        client.rbac().roleBindings().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(name).endRoleRef()
+                .addNewSubject().withKind("ServiceAccount").withName(serviceAccount).withNamespace(namespace).endSubject()
+                .build()).serverSideApply();
+    }
+
     /** A real ServiceAccount token from the TokenRequest API, as the kubelet projects into a pod. */
     public String token(String namespace, String serviceAccount, String audience) {
         return client.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(

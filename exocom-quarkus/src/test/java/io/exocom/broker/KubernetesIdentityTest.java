@@ -18,6 +18,7 @@ import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -43,9 +44,13 @@ class KubernetesIdentityTest extends BrokerTestSupport {
         public Map<String, String> getConfigOverrides() {
             KubeTestCluster cluster = KubeTestCluster.get();
             cluster.namespace(NAMESPACE);
-            for (String account : new String[]{"web-sa", "todos-sa", "stranger"}) {
+            for (String account : new String[]{"web-sa", "todos-sa", "stranger", "viewer", "reader", "replayer", "discarder"}) {
                 cluster.serviceAccount(NAMESPACE, account);
             }
+            cluster.grant(NAMESPACE, "viewer", "get", "views");
+            cluster.grant(NAMESPACE, "reader", "get", "payloads");
+            cluster.grant(NAMESPACE, "replayer", "update", "dead-letters");
+            cluster.grant(NAMESPACE, "discarder", "delete", "dead-letters");
             try {
                 Files.writeString(ROUTES, """
                         services:
@@ -64,6 +69,7 @@ class KubernetesIdentityTest extends BrokerTestSupport {
             Map<String, String> settings = new HashMap<>(cluster.brokerClientSettings());
             settings.put("exocom.routes", ROUTES.toString());
             settings.put("exocom.auth-kubernetes", "true");
+            settings.put("quarkus.kubernetes-client.namespace", NAMESPACE); // the broker's own namespace, as in a pod
             return settings;
         }
     }
@@ -181,5 +187,49 @@ class KubernetesIdentityTest extends BrokerTestSupport {
         signer.initSign(key);
         signer.update(body.getBytes(StandardCharsets.US_ASCII));
         return body + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signer.sign());
+    }
+
+    /** Each admin endpoint with the ServiceAccount whose Role grants exactly its right. */
+    private static final List<String[]> ADMIN = List.of(
+            new String[]{"GET", "/routes", "viewer"}, new String[]{"GET", "/services", "viewer"},
+            new String[]{"GET", "/queues", "viewer"}, new String[]{"GET", "/queues?peek=10", "reader"},
+            new String[]{"GET", "/dead-letters", "reader"}, new String[]{"GET", "/dead-letters/dl-404", "reader"},
+            new String[]{"POST", "/dead-letters/dl-404/replay", "replayer"}, new String[]{"DELETE", "/dead-letters/dl-404", "discarder"});
+
+    private static int call(String[] endpoint, String token) {
+        var request = token == null ? given() : given().header("Authorization", "Bearer " + token);
+        var response = switch (endpoint[0]) {
+            case "GET" -> request.get(endpoint[1]);
+            case "POST" -> request.post(endpoint[1]);
+            default -> request.delete(endpoint[1]);
+        };
+        return response.statusCode();
+    }
+
+    @Test
+    void everyAdminEndpointNeedsAServiceAccountGrantedItsOwnRight() {
+        Map<String, String> tokens = new HashMap<>();
+        for (String account : List.of("viewer", "reader", "replayer", "discarder", "web-sa")) {
+            tokens.put(account, token(account, "exocom"));
+        }
+        for (String[] endpoint : ADMIN) {
+            String what = endpoint[0] + " " + endpoint[1];
+            assertEquals(401, call(endpoint, null), what + " without a credential");
+            assertEquals(401, call(endpoint, token(endpoint[2], "some-other-api")), what + " with a token for another audience");
+            assertEquals(403, call(endpoint, "guess"), what + " with a token that is none");
+            assertEquals(403, call(endpoint, tokens.get("web-sa")), what + " with a service's token and no Role");
+            for (String other : List.of("viewer", "reader", "replayer", "discarder")) {
+                if (!other.equals(endpoint[2])) {
+                    assertEquals(403, call(endpoint, tokens.get(other)), what + " with " + other + "'s right only");
+                }
+            }
+            int granted = call(endpoint, tokens.get(endpoint[2]));
+            assertTrue(granted == 200 || granted == 404, what + " with " + endpoint[2] + " gave " + granted);
+        }
+        String routes = given().header("Authorization", "Bearer " + tokens.get("viewer")).get("/routes").then()
+                .statusCode(200).extract().asString();
+        assertTrue(routes.contains("\"serviceAccount\":\"" + NAMESPACE + "/web-sa\""), routes);
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
     }
 }

@@ -110,7 +110,8 @@ public final class KubernetesTokenReviews {
             return new TokenReview(null, claimed, "it is not meant for audience " + audience, now + REFUSAL_REUSE_NANOS);
         }
         String serviceAccount = username.substring(PREFIX.length()).replaceFirst(":", "/");
-        return new TokenReview(serviceAccount, serviceAccount, null, now + reuseNanos(token, now));
+        return new TokenReview(serviceAccount, serviceAccount, null, now + reuseNanos(token, now), username,
+                status.getUser().getGroups() == null ? List.of() : List.copyOf(status.getUser().getGroups()));
     }
 
     /** Until shortly before the token's {@code exp}, at most {@link #MAX_REUSE_NANOS}. */
@@ -154,6 +155,14 @@ public final class KubernetesTokenReviews {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    ExecutorService executor() {
+        return executor;
     }
 
     public void close() {
