@@ -65,6 +65,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final io.exocom.broker.auth.KubernetesTokenReviews reviews;
     private final io.exocom.broker.auth.RelayAuthentication authentication;
     private final io.exocom.broker.auth.KubernetesAccessReviews accessReviews;
+    private final io.exocom.broker.observe.Alarms alarms;
+    private final io.exocom.broker.observe.SendRateWatch sendRateWatch;
     private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
@@ -95,7 +97,18 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
                 config.dedupMaxEntries(), 10_000, config.maxCorrelations());
         this.observer = new TrafficObserver(registry, config.logMessages());
         this.store = openStore(config, settings);
-        this.broker = new Broker(settings, routing, store, observer);
+        this.broker = new Broker(settings, routing, store, observer,
+                new io.exocom.broker.core.SendRateLimiter(config.maxSendRate()));
+        KubernetesClient eventsClient = config.authKubernetes() || configMapSource != null ? kubernetes.get() : null;
+        String brokerNamespace = eventsClient == null || eventsClient.getNamespace() == null ? "default" : eventsClient.getNamespace();
+        this.alarms = new io.exocom.broker.observe.Alarms(registry, config.alarmThreshold(),
+                service -> routing.get().isKnownService(service), eventsClient, service -> {
+                    String account = routing.get().serviceAccountOf(service);
+                    return account == null || account.isEmpty() ? brokerNamespace : account.substring(0, account.indexOf('/'));
+                });
+        observer.alarms(alarms);
+        this.sendRateWatch = new io.exocom.broker.observe.SendRateWatch(() -> broker.sendRates().sentSoFar(), alarms,
+                config.sendRateAlarmFactor(), config.sendRateAlarmMin(), config.sendRateBaseline().toNanos());
         if (store instanceof JournalMessageStore journal) {
             journal.windowsFrom(broker.windowSource());
         }
@@ -223,6 +236,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             long reloadMillis = Math.max(50, config.tlsReloadInterval().toMillis());
             housekeeping.scheduleWithFixedDelay(guarded(t::reloadIfChanged), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
         });
+        housekeeping.scheduleWithFixedDelay(guarded(sendRateWatch), 1, 1, TimeUnit.SECONDS);
         registerBrokerGauges();
         if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
             LOG.warn("the JVM runs without -XX:+ExitOnOutOfMemoryError: after running out of memory the broker could "
@@ -311,6 +325,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         if (reviews != null) {
             reviews.close();
         }
+        alarms.close();
         store.close();
     }
 
@@ -344,6 +359,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     private void sweep() {
         broker.sweep();
+        alarms.forgetOldWindows(System.nanoTime());
         store.maintain();
         warnAboutEvictedCorrelations();
         for (ServiceDispatcher dispatcher : broker.dispatchers()) {
@@ -417,6 +433,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     public Tokens tokens() {
         return tokens;
+    }
+
+    public io.exocom.broker.observe.Alarms alarms() {
+        return alarms;
     }
 
     public io.exocom.broker.auth.RelayAuthentication authentication() {

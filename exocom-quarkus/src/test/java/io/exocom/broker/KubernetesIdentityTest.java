@@ -69,6 +69,7 @@ class KubernetesIdentityTest extends BrokerTestSupport {
             Map<String, String> settings = new HashMap<>(cluster.brokerClientSettings());
             settings.put("exocom.routes", ROUTES.toString());
             settings.put("exocom.auth-kubernetes", "true");
+            settings.put("exocom.alarm-threshold", "3");
             settings.put("quarkus.kubernetes-client.namespace", NAMESPACE); // the broker's own namespace, as in a pod
             return settings;
         }
@@ -187,6 +188,20 @@ class KubernetesIdentityTest extends BrokerTestSupport {
         signer.initSign(key);
         signer.update(body.getBytes(StandardCharsets.US_ASCII));
         return body + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signer.sign());
+    }
+
+    @Test
+    void repeatedFailedAuthenticationIsAKubernetesEventOnTheExoService() throws Exception {
+        String stranger = token("stranger", "exocom");
+        for (int i = 0; i < 3; i++) {
+            assertRefused("todos", stranger, "may not register as service todos");
+        }
+        await("a Warning Event on ExoService todos", java.time.Duration.ofSeconds(20), () -> KubeTestCluster.get().client()
+                .v1().events().inNamespace(NAMESPACE).list().getItems().stream().anyMatch(event ->
+                        "ExoService".equals(event.getInvolvedObject().getKind())
+                                && "todos".equals(event.getInvolvedObject().getName())
+                                && "FailedAuthentication".equals(event.getReason()) && "Warning".equals(event.getType())
+                                && event.getMessage().contains("ServiceAccount " + NAMESPACE + "/stranger")));
     }
 
     /** Each admin endpoint with the ServiceAccount whose Role grants exactly its right. */

@@ -171,4 +171,24 @@ public interface ExocomConfig {
     /** The audience ServiceAccount tokens must be issued for (the projected token's {@code audience}). */
     @WithDefault("exocom")
     String authAudience();
+
+    /** Sends per second one service may make, all its instances and HTTP senders together; 0 for no limit. */
+    @WithDefault("100000")
+    int maxSendRate();
+
+    /** Suspicious events of one kind from one source within a minute that raise an alarm. */
+    @WithDefault("10")
+    int alarmThreshold();
+
+    /** How many times its recent normal a service's send rate must be to raise the send-rate alarm. */
+    @WithDefault("10")
+    int sendRateAlarmFactor();
+
+    /** Sends per second below which the send-rate alarm is never raised. */
+    @WithDefault("100")
+    int sendRateAlarmMin();
+
+    /** Over how long a service's normal send rate is averaged (and watched before its first send-rate alarm). */
+    @WithDefault("5m")
+    Duration sendRateBaseline();
 }

@@ -96,6 +96,11 @@ public final class Settings {
             new Setting("EXOCOM_AUTH_KUBERNETES", v -> v.equals("true") || v.equals("false") ? null : "true or false"),
             new Setting("EXOCOM_AUTH_AUDIENCE", v -> v.matches("[\\x21-\\x7e]{1,253}") ? null
                     : "a token audience of 1-253 printable characters without spaces, like exocom"),
+            new Setting("EXOCOM_MAX_SEND_RATE", v -> whole(v, 0, 100_000_000, "a number of sends per second per service from 1 to 100000000, or 0 for no limit")),
+            new Setting("EXOCOM_ALARM_THRESHOLD", v -> whole(v, 1, 1_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_ALARM_FACTOR", v -> whole(v, 2, 1_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_ALARM_MIN", v -> whole(v, 1, 100_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_BASELINE", v -> duration(v, Duration.ofSeconds(1), Duration.ofDays(1))),
             new Setting("EXOCOM_TLS_RELOAD_INTERVAL", v -> duration(v, Duration.ofMillis(100), Duration.ofHours(1))));
 
     private Settings() {

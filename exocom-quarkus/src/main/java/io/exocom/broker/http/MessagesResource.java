@@ -61,7 +61,8 @@ public class MessagesResource {
     @Produces(MediaType.APPLICATION_JSON)
     public CompletionStage<Response> send(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
                                           @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                          @QueryParam("wait") String wait) {
+                                          @QueryParam("wait") String wait,
+                                          @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request) {
         String sender = null;
         InboundMessage message = null;
         try {
@@ -99,6 +100,11 @@ public class MessagesResource {
                             ProtocolException refused = new ProtocolException(ErrorCode.UNAUTHENTICATED,
                                     verdict == null ? "the token could not be checked: " + failure : verdict.refusal());
                             runtime.observer().rejected("unknown", decoded.name(), refused);
+                            String address = request == null || request.remoteAddress() == null ? "unknown"
+                                    : request.remoteAddress().hostAddress();
+                            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+                                    verdict != null && verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount()
+                                            : address, decoded.claimedSender(), "POST /messages: " + refused.getMessage());
                             answer.complete(Problems.of(refused.code(), refused.getMessage()));
                             return;
                         }

@@ -234,12 +234,17 @@ final class RelaySession implements InboundAssembler.Receiver {
         if (!verdict.proven()) {
             warnings.warn("registration refused on connection " + connectionId + " from " + remoteAddress + ": "
                     + verdict.warning());
+            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+                    verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount() : remoteAddress,
+                    service, verdict.warning());
             error(ErrorCode.UNAUTHENTICATED, verdict.refusal());
             out.close(CLOSE_UNAUTHENTICATED, ErrorCode.UNAUTHENTICATED.wire());
             return;
         }
         RoutingPolicy routes = broker.routing();
         if (!routes.isKnownService(service)) {
+            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.UNKNOWN_SERVICE, remoteAddress, service,
+                    "connection " + connectionId + " registered as " + LogText.quote(service));
             refuseRegistration(ErrorCode.UNKNOWN_SERVICE, CLOSE_UNKNOWN_SERVICE, "service " + service
                     + " is not in the routes: declare it (an ExoService) before starting its instances");
             return;
