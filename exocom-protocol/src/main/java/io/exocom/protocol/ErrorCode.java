@@ -18,6 +18,11 @@ public enum ErrorCode {
     SHUTTING_DOWN("shutting-down", 503),
     /** 1.2: the broker cannot store messages now (a full disk, an I/O error); nothing was accepted. */
     STORAGE_UNAVAILABLE("storage-unavailable", 503),
+    /**
+     * Proposed for 1.2: the sending service sent more messages per second than the broker allows it
+     * (EXOCOM_MAX_SEND_RATE); nothing was accepted, and the sentence says how long to wait before sending again.
+     */
+    RATE_LIMITED("rate-limited", 429),
     /** A code this side does not know, from a newer version of the other side: minor versions only add codes. */
     OTHER("other", 500);
 

@@ -11,6 +11,8 @@ import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
 import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
+import io.exocom.broker.tls.BrokerTls;
+import io.exocom.broker.tls.PemMaterial;
 import io.exocom.broker.store.Recovered;
 import io.exocom.broker.store.journal.JournalMessageStore;
 import io.exocom.broker.store.memory.MemoryDeadLetterStore;
@@ -60,6 +62,12 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final FrameDecoder decoder = new FrameDecoder();
     private final Routing routing;
     private final Tokens tokens;
+    private final io.exocom.broker.auth.KubernetesTokenReviews reviews;
+    private final io.exocom.broker.auth.RelayAuthentication authentication;
+    private final io.exocom.broker.auth.KubernetesAccessReviews accessReviews;
+    private final io.exocom.broker.observe.Alarms alarms;
+    private final io.exocom.broker.observe.SendRateWatch sendRateWatch;
+    private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
     private final Broker broker;
@@ -76,6 +84,12 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.registry = registry;
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
+        this.reviews = config.authKubernetes()
+                ? new io.exocom.broker.auth.KubernetesTokenReviews(kubernetes.get(), config.authAudience(), registry) : null;
+        this.authentication = new io.exocom.broker.auth.RelayAuthentication(tokens, reviews);
+        this.accessReviews = reviews == null ? null : new io.exocom.broker.auth.KubernetesAccessReviews(reviews,
+                kubernetes.get().getNamespace() == null ? "default" : kubernetes.get().getNamespace());
+        this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.maxQueueBytes().asLongValue(),
@@ -83,7 +97,18 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
                 config.dedupMaxEntries(), 10_000, config.maxCorrelations());
         this.observer = new TrafficObserver(registry, config.logMessages());
         this.store = openStore(config, settings);
-        this.broker = new Broker(settings, routing, store, observer);
+        this.broker = new Broker(settings, routing, store, observer,
+                new io.exocom.broker.core.SendRateLimiter(config.maxSendRate()));
+        KubernetesClient eventsClient = config.authKubernetes() || configMapSource != null ? kubernetes.get() : null;
+        String brokerNamespace = eventsClient == null || eventsClient.getNamespace() == null ? "default" : eventsClient.getNamespace();
+        this.alarms = new io.exocom.broker.observe.Alarms(registry, config.alarmThreshold(),
+                service -> routing.get().isKnownService(service), eventsClient, service -> {
+                    String account = routing.get().serviceAccountOf(service);
+                    return account == null || account.isEmpty() ? brokerNamespace : account.substring(0, account.indexOf('/'));
+                });
+        observer.alarms(alarms);
+        this.sendRateWatch = new io.exocom.broker.observe.SendRateWatch(() -> broker.sendRates().sentSoFar(), alarms,
+                config.sendRateAlarmFactor(), config.sendRateAlarmMin(), config.sendRateBaseline().toNanos());
         if (store instanceof JournalMessageStore journal) {
             journal.windowsFrom(broker.windowSource());
         }
@@ -166,6 +191,14 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         }
     }
 
+    private static java.util.Optional<BrokerTls> loadTls(ExocomConfig config) {
+        try {
+            return BrokerTls.of(config.tlsCert(), config.tlsKey(), config.tlsClientCa());
+        } catch (PemMaterial.TlsFileException e) {
+            throw new IllegalStateException("cannot start: TLS: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Netty reads a whole WebSocket frame before the broker sees it; bound that at twice the frame limit, so that a
      * frame a little over the limit is still answered {@code too-large} with its id, and anything larger is
@@ -178,6 +211,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         options.setMaxWebSocketMessageSize(transportFrameLimit(config));
         options.setIdleTimeout((int) Math.max(10, config.pingInterval().toSeconds() * 2 + config.registrationTimeout().toSeconds()));
         options.setIdleTimeoutUnit(TimeUnit.SECONDS);
+        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
+        tls.ifPresent(t -> t.applyTo(options));
     }
 
     public static int transportFrameLimit(ExocomConfig config) {
@@ -197,6 +232,11 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             long pollMillis = Math.max(50, config.routesPollInterval().toMillis());
             housekeeping.scheduleWithFixedDelay(guarded(watcher), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
         }
+        tls.ifPresent(t -> {
+            long reloadMillis = Math.max(50, config.tlsReloadInterval().toMillis());
+            housekeeping.scheduleWithFixedDelay(guarded(t::reloadIfChanged), reloadMillis, reloadMillis, TimeUnit.MILLISECONDS);
+        });
+        housekeeping.scheduleWithFixedDelay(guarded(sendRateWatch), 1, 1, TimeUnit.SECONDS);
         registerBrokerGauges();
         if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
             LOG.warn("the JVM runs without -XX:+ExitOnOutOfMemoryError: after running out of memory the broker could "
@@ -213,12 +253,15 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             return;
         }
         String host = started.options().getHost();
-        LOG.infof("ExoCom %s listening on %s:%d (WebSocket /services, HTTP /messages)", ExocomMain.version(), host,
-                started.options().getPort());
-        if (!tokens.enabled() && isLoopback(host)) {
+        LOG.infof("ExoCom %s listening on %s:%d (WebSocket /services, HTTP /messages)%s", ExocomMain.version(), host,
+                started.options().getPort(), tls.isPresent() ? " with TLS only (wss://, https://)" : "");
+        tls.ifPresentOrElse(t -> LOG.infof("TLS: %s; files checked for a new certificate every %s", t.describe(),
+                config.tlsReloadInterval()), () -> LOG.info("TLS: off (EXOCOM_TLS_CERT and EXOCOM_TLS_KEY turn it on): "
+                + "messages and tokens cross the network unencrypted"));
+        if (!authentication.enabled() && isLoopback(host)) {
             LOG.info("only this machine can connect: authentication is off, so ExoCom listens on loopback "
                     + "(EXOCOM_HOST_BIND=0.0.0.0 opens it to the network)");
-        } else if (!tokens.enabled()) {
+        } else if (!authentication.enabled()) {
             LOG.warn("authentication is off and ExoCom listens on " + host + ": anyone who reaches the port may send "
                     + "and read anything (EXOCOM_TOKENS_FILE turns authentication on)");
         }
@@ -239,8 +282,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             LOG.warn("store: messages live in memory only (EXOCOM_STORE=memory): a restart or crash of the broker "
                     + "loses every message it accepted and did not deliver");
         }
-        LOG.infof("authentication: %s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
-                + " (" + tokens.admins() + " admin tokens)" : "off");
+        LOG.infof("authentication: %s%s", tokens.enabled() ? "service tokens from " + config.tokensFile().get()
+                + " (" + tokens.admins() + " admin tokens)" : reviews == null ? "off" : "",
+                reviews == null ? "" : (tokens.enabled() ? "; " : "") + "Kubernetes ServiceAccount tokens for audience "
+                        + reviews.audience() + " (TokenReview), mapped to services by the routes' serviceAccount");
     }
 
     private static boolean isLoopback(String host) {
@@ -277,6 +322,10 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         if (configMapSource != null) {
             configMapSource.close();
         }
+        if (reviews != null) {
+            reviews.close();
+        }
+        alarms.close();
         store.close();
     }
 
@@ -310,6 +359,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     private void sweep() {
         broker.sweep();
+        alarms.forgetOldWindows(System.nanoTime());
         store.maintain();
         warnAboutEvictedCorrelations();
         for (ServiceDispatcher dispatcher : broker.dispatchers()) {
@@ -383,6 +433,19 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
 
     public Tokens tokens() {
         return tokens;
+    }
+
+    public io.exocom.broker.observe.Alarms alarms() {
+        return alarms;
+    }
+
+    public io.exocom.broker.auth.RelayAuthentication authentication() {
+        return authentication;
+    }
+
+    /** SubjectAccessReviews for the admin API in a cluster; null without EXOCOM_AUTH_KUBERNETES. */
+    public io.exocom.broker.auth.KubernetesAccessReviews accessReviews() {
+        return accessReviews;
     }
 
     public FrameDecoder decoder() {

@@ -104,13 +104,14 @@ public final class ExocomMain {
 
     /**
      * Without authentication anyone who reaches the port may send anything, so unless told otherwise the broker
-     * listens on this machine's loopback only; with tokens it listens on every address (README, Security).
+     * listens on this machine's loopback only; with tokens (a file or Kubernetes) it listens on every address (README, Security).
      */
     private static void chooseBindAddress() {
         if (System.getenv("EXOCOM_HOST_BIND") != null || System.getProperty("quarkus.http.host") != null) {
             return;
         }
-        boolean authenticated = System.getenv("EXOCOM_TOKENS_FILE") != null || System.getProperty("exocom.tokens-file") != null;
+        boolean authenticated = System.getenv("EXOCOM_TOKENS_FILE") != null || System.getProperty("exocom.tokens-file") != null
+                || "true".equals(System.getenv("EXOCOM_AUTH_KUBERNETES")) || "true".equals(System.getProperty("exocom.auth-kubernetes"));
         System.setProperty("quarkus.http.host", authenticated ? "0.0.0.0" : "127.0.0.1");
     }
 

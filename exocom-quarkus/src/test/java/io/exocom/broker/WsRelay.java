@@ -38,7 +38,11 @@ public final class WsRelay implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger pingsReceived = new java.util.concurrent.atomic.AtomicInteger();
 
     private WsRelay(URI uri) throws Exception {
-        this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        this(uri, HttpClient.newHttpClient());
+    }
+
+    private WsRelay(URI uri, HttpClient client) throws Exception {
+        this.socket = client.newWebSocketBuilder()
                 .connectTimeout(WAIT)
                 .buildAsync(uri, new Listener()).get(10, TimeUnit.SECONDS);
     }
@@ -46,6 +50,11 @@ public final class WsRelay implements AutoCloseable {
     /** Connects without registering. */
     public static WsRelay connect(URI uri) throws Exception {
         return new WsRelay(uri);
+    }
+
+    /** Connects through the given client (its TLS settings, for wss://) without registering. */
+    public static WsRelay connect(URI uri, HttpClient client) throws Exception {
+        return new WsRelay(uri, client);
     }
 
     /** Connects and registers; fails the test unless ExoCom answers {@code registered}. */

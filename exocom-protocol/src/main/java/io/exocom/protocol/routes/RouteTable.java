@@ -65,6 +65,12 @@ public final class RouteTable {
         return services.get(service);
     }
 
+    /** The ServiceAccount ({@code namespace/name}) whose tokens prove {@code service}; empty when none is named. */
+    public String serviceAccountOf(String service) {
+        ServiceRoutes routes = services.get(service);
+        return routes == null ? "" : routes.serviceAccount();
+    }
+
     /** All services, in name order. */
     public Collection<ServiceRoutes> services() {
         return services.values();

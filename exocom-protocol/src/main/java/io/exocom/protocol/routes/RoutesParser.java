@@ -24,10 +24,12 @@ import java.util.Set;
 /**
  * Reads routes from YAML in either of two shapes, detected per document:
  * <ul>
- *   <li>a compact map: {@code services: {web: {sends: [...], receives: [...]}, ...}};</li>
+ *   <li>a compact map: {@code services: {web: {sends: [...], receives: [...], serviceAccount: ns/name}, ...}}
+ *   ({@code serviceAccount} optional: the Kubernetes ServiceAccount whose tokens prove the service);</li>
  *   <li>ExoService manifests exactly as they are applied to a cluster ({@code apiVersion: exocom.io/v1alpha1},
  *   {@code kind: ExoService}, {@code metadata.name}, {@code spec.serviceName} defaulting to
- *   {@code metadata.name}, {@code spec.sends}, {@code spec.receives}). Other fields are ignored, and so are
+ *   {@code metadata.name}, {@code spec.sends}, {@code spec.receives}, {@code spec.serviceAccountName} in {@code metadata.namespace}, default
+ *   {@code default}). Other fields are ignored, and so are
  *   documents of other kinds, so that a file may hold a service's Deployment next to its ExoService.</li>
  * </ul>
  * It works on SnakeYAML's node tree rather than on plain maps because the nodes know their line, so that every
@@ -109,13 +111,18 @@ public final class RoutesParser {
                 checkServiceName(entry.getKeyNode(), path, service);
                 Set<String> sends = Set.of();
                 Set<String> receives = Set.of();
+                String serviceAccount = "";
                 if (!isNull(entry.getValueNode())) {
                     MappingNode spec = mapping(entry.getValueNode(), path);
-                    rejectUnknownKeys(spec, path, Set.of("sends", "receives"));
+                    rejectUnknownKeys(spec, path, Set.of("sends", "receives", "serviceAccount"));
                     sends = names(child(spec, "sends"), path + ".sends");
                     receives = names(child(spec, "receives"), path + ".receives");
+                    Node account = child(spec, "serviceAccount");
+                    if (account != null && !isNull(account)) {
+                        serviceAccount = serviceAccount(account, path + ".serviceAccount", scalar(account, path + ".serviceAccount"));
+                    }
                 }
-                into.add(new ServiceRoutes(service, sends, receives, where(entry.getKeyNode())));
+                into.add(new ServiceRoutes(service, sends, receives, where(entry.getKeyNode()), serviceAccount));
             }
         }
 
@@ -152,6 +159,7 @@ public final class RoutesParser {
             Node serviceNode = nameNode;
             Set<String> sends = Set.of();
             Set<String> receives = Set.of();
+            String serviceAccount = "";
             if (specNode != null && !isNull(specNode)) {
                 MappingNode spec = mapping(specNode, specPath);
                 Node serviceName = child(spec, "serviceName");
@@ -161,10 +169,18 @@ public final class RoutesParser {
                 }
                 sends = names(child(spec, "sends"), specPath + ".sends");
                 receives = names(child(spec, "receives"), specPath + ".receives");
+                Node accountName = child(spec, "serviceAccountName");
+                if (accountName != null && !isNull(accountName)) {
+                    Node namespaceNode = child(metadata, "namespace");
+                    String namespace = namespaceNode == null || isNull(namespaceNode) ? "default"
+                            : scalar(namespaceNode, join(path, "metadata.namespace"));
+                    serviceAccount = serviceAccount(accountName, specPath + ".serviceAccountName",
+                            namespace + "/" + scalar(accountName, specPath + ".serviceAccountName"));
+                }
             }
             checkServiceName(serviceNode, serviceNode == nameNode ? join(path, "metadata.name")
                     : specPath + ".serviceName", service);
-            into.add(new ServiceRoutes(service, sends, receives, where(serviceNode)));
+            into.add(new ServiceRoutes(service, sends, receives, where(serviceNode), serviceAccount));
         }
 
         private Set<String> names(Node node, String path) throws RoutesException {
@@ -188,6 +204,15 @@ public final class RoutesParser {
             return names;
         }
 
+        /** A ServiceAccount as {@code namespace/name}: a DNS label, a slash, a DNS subdomain (Kubernetes' rules). */
+        private String serviceAccount(Node node, String path, String value) throws RoutesException {
+            if (!value.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")) {
+                throw error(node, path, "\"" + value + "\" is not a ServiceAccount: give namespace/name, like "
+                        + "shop/todos (lower-case letters, digits and '-'; the name may also have '.')");
+            }
+            return value;
+        }
+
         private void checkServiceName(Node node, String path, String service) throws RoutesException {
             if (!Limits.isValidServiceName(service)) {
                 throw error(node, path, "\"" + service + "\" is not a service name: use 1-" + Limits.MAX_SERVICE_NAME_LENGTH
@@ -199,7 +224,7 @@ public final class RoutesParser {
             for (NodeTuple entry : node.getValue()) {
                 String key = scalar(entry.getKeyNode(), path);
                 if (!allowed.contains(key)) {
-                    throw error(entry.getKeyNode(), join(path, key), "unknown field: a service lists \"sends\" and \"receives\"");
+                    throw error(entry.getKeyNode(), join(path, key), "unknown field: a service lists \"sends\" and \"receives\", and may name its \"serviceAccount\"");
                 }
             }
         }

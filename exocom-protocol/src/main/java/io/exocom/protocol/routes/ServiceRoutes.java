@@ -11,13 +11,20 @@ import java.util.Set;
  * @param sends    message names it may send: commands, events and reply outcomes
  * @param receives message names delivered to it
  * @param source   where this was declared (file and line), for error messages; may be empty
+ * @param serviceAccount the Kubernetes ServiceAccount, {@code namespace/name}, whose tokens prove this service
+ *                 (README, Security); empty when none is named
  */
-public record ServiceRoutes(String service, Set<String> sends, Set<String> receives, String source) {
+public record ServiceRoutes(String service, Set<String> sends, Set<String> receives, String source, String serviceAccount) {
     public ServiceRoutes {
         Objects.requireNonNull(service, "service");
         sends = Set.copyOf(sends);
         receives = Set.copyOf(receives);
         source = source == null ? "" : source;
+        serviceAccount = serviceAccount == null ? "" : serviceAccount;
+    }
+
+    public ServiceRoutes(String service, Set<String> sends, Set<String> receives, String source) {
+        this(service, sends, receives, source, "");
     }
 
     public ServiceRoutes(String service, Set<String> sends, Set<String> receives) {

@@ -34,6 +34,48 @@ class RoutesParserTest {
     }
 
     @Nested
+    class ServiceAccounts {
+        @Test
+        void aCompactEntryNamesItsServiceAccountAndAManifestItsServiceAccountName() throws Exception {
+            List<ServiceRoutes> routes = parse("""
+                    services:
+                      web:
+                        sends: [todos.create]
+                        serviceAccount: shop/web-sa
+                      todos:
+                        receives: [todos.create]
+                    ---
+                    apiVersion: exocom.io/v1alpha1
+                    kind: ExoService
+                    metadata: {name: mailer, namespace: mail}
+                    spec: {receives: [user.created], serviceAccountName: mailer}
+                    ---
+                    apiVersion: exocom.io/v1alpha1
+                    kind: ExoService
+                    metadata: {name: search}
+                    spec: {receives: [user.created], serviceAccountName: search}
+                    """);
+            assertEquals("shop/web-sa", routes.get(0).serviceAccount());
+            assertEquals("", routes.get(1).serviceAccount());
+            assertEquals("mail/mailer", routes.get(2).serviceAccount());
+            assertEquals("default/search", routes.get(3).serviceAccount(), "kubectl's namespace when none is given");
+            assertEquals("shop/web-sa", RouteTable.of(routes).serviceAccountOf("web"));
+        }
+
+        @Test
+        void aServiceAccountThatIsNotNamespaceSlashNameIsRefusedWithItsLine() {
+            RoutesException e = failure("""
+                    services:
+                      web:
+                        serviceAccount: web-sa
+                    """);
+            assertEquals(3, e.line());
+            assertMentions(e, "services.web.serviceAccount");
+            assertMentions(e, "give namespace/name");
+        }
+    }
+
+    @Nested
     class CompactShape {
         @Test
         void readsServicesWithSendsAndReceives() throws Exception {

@@ -147,4 +147,48 @@ public interface ExocomConfig {
      * other HTTP views need an admin token.
      */
     Optional<String> tokensFile();
+
+    /** PEM certificate (chain) of the broker: with {@link #tlsKey()}, its port speaks only TLS (wss://, https://). */
+    Optional<String> tlsCert();
+
+    /** PEM private key of {@link #tlsCert()}. */
+    Optional<String> tlsKey();
+
+    /** PEM CA certificates: when given, every client must present a certificate they signed (mutual TLS). */
+    Optional<String> tlsClientCa();
+
+    /** How often the TLS files are checked for a new certificate (cert-manager rotates them in place). */
+    @WithDefault("1m")
+    Duration tlsReloadInterval();
+
+    /**
+     * Relays prove their service with their pod's ServiceAccount token, validated by a TokenReview and mapped to a
+     * service by the routes' {@code serviceAccount: namespace/name}.
+     */
+    @WithDefault("false")
+    boolean authKubernetes();
+
+    /** The audience ServiceAccount tokens must be issued for (the projected token's {@code audience}). */
+    @WithDefault("exocom")
+    String authAudience();
+
+    /** Sends per second one service may make, all its instances and HTTP senders together; 0 for no limit. */
+    @WithDefault("100000")
+    int maxSendRate();
+
+    /** Suspicious events of one kind from one source within a minute that raise an alarm. */
+    @WithDefault("10")
+    int alarmThreshold();
+
+    /** How many times its recent normal a service's send rate must be to raise the send-rate alarm. */
+    @WithDefault("10")
+    int sendRateAlarmFactor();
+
+    /** Sends per second below which the send-rate alarm is never raised. */
+    @WithDefault("100")
+    int sendRateAlarmMin();
+
+    /** Over how long a service's normal send rate is averaged (and watched before its first send-rate alarm). */
+    @WithDefault("5m")
+    Duration sendRateBaseline();
 }

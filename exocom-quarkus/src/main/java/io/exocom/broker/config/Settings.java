@@ -1,6 +1,8 @@
 package io.exocom.broker.config;
 
 import io.exocom.broker.auth.Tokens;
+import io.exocom.broker.tls.BrokerTls;
+import io.exocom.broker.tls.PemMaterial;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -87,7 +89,19 @@ public final class Settings {
             new Setting("EXOCOM_JOURNAL_SYNC", v -> v.equals("always") || v.equals("os") ? null
                     : "always (synced to disk before accepted, the default) or os (written to the operating system)"),
             new Setting("EXOCOM_JOURNAL_SEGMENT_SIZE", v -> size(v, 1024 * 1024, 1024L * 1024 * 1024)),
-            new Setting("EXOCOM_LOG_MESSAGES", v -> v.equals("true") || v.equals("false") ? null : "true or false"));
+            new Setting("EXOCOM_LOG_MESSAGES", v -> v.equals("true") || v.equals("false") ? null : "true or false"),
+            new Setting("EXOCOM_TLS_CERT", v -> pemCertificates(v, "the broker's certificate (chain)")),
+            new Setting("EXOCOM_TLS_KEY", v -> readableFile(v, "the private key of EXOCOM_TLS_CERT")),
+            new Setting("EXOCOM_TLS_CLIENT_CA", v -> pemCertificates(v, "the CA certificates that sign the clients' certificates")),
+            new Setting("EXOCOM_AUTH_KUBERNETES", v -> v.equals("true") || v.equals("false") ? null : "true or false"),
+            new Setting("EXOCOM_AUTH_AUDIENCE", v -> v.matches("[\\x21-\\x7e]{1,253}") ? null
+                    : "a token audience of 1-253 printable characters without spaces, like exocom"),
+            new Setting("EXOCOM_MAX_SEND_RATE", v -> whole(v, 0, 100_000_000, "a number of sends per second per service from 1 to 100000000, or 0 for no limit")),
+            new Setting("EXOCOM_ALARM_THRESHOLD", v -> whole(v, 1, 1_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_ALARM_FACTOR", v -> whole(v, 2, 1_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_ALARM_MIN", v -> whole(v, 1, 100_000_000, null)),
+            new Setting("EXOCOM_SEND_RATE_BASELINE", v -> duration(v, Duration.ofSeconds(1), Duration.ofDays(1))),
+            new Setting("EXOCOM_TLS_RELOAD_INTERVAL", v -> duration(v, Duration.ofMillis(100), Duration.ofHours(1))));
 
     private Settings() {
     }
@@ -160,7 +174,36 @@ public final class Settings {
             problems.add("EXOCOM_MAX_TOTAL_BYTES is \"" + total + "\", but it must be at least EXOCOM_MAX_FRAME_SIZE ("
                     + frame + " bytes)");
         }
+        problems.addAll(tlsChecks(given));
         return problems;
+    }
+
+    /** Both files or neither, and a key that belongs to the certificate: checked here, not at the first handshake. */
+    private static List<String> tlsChecks(Map<String, String> given) {
+        String cert = value(given, "EXOCOM_TLS_CERT");
+        String key = value(given, "EXOCOM_TLS_KEY");
+        String clientCa = value(given, "EXOCOM_TLS_CLIENT_CA");
+        if (cert == null && key == null && clientCa == null) {
+            return List.of();
+        }
+        try {
+            BrokerTls.of(Optional.ofNullable(cert), Optional.ofNullable(key), Optional.ofNullable(clientCa));
+            return List.of();
+        } catch (PemMaterial.TlsFileException e) {
+            if (cert != null && key != null) {
+                return List.of("EXOCOM_TLS_KEY is \"" + printable(key) + "\", but it must be the private key of the "
+                        + "certificate in EXOCOM_TLS_CERT (\"" + printable(cert) + "\"): " + e.getMessage());
+            }
+            return List.of(e.getMessage());
+        }
+    }
+
+    private static String value(Map<String, String> given, String variable) {
+        String found = given.get(variable);
+        if (found == null) {
+            found = given.get("exocom." + variable.substring("EXOCOM_".length()).toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        return found == null || found.isBlank() ? null : found.trim();
     }
 
     /**
@@ -348,6 +391,27 @@ public final class Settings {
         } catch (IOException e) {
             return "a readable file of service=token lines: " + e.getMessage();
         }
+    }
+
+    private static String readableFile(String value, String what) {
+        Path path = Path.of(value);
+        return Files.isRegularFile(path) && Files.isReadable(path) ? null
+                : "a readable PEM file holding " + what + " (it does not exist or is not a readable file)";
+    }
+
+    private static String pemCertificates(String value, String what) {
+        String unreadable = readableFile(value, what);
+        if (unreadable != null) {
+            return unreadable;
+        }
+        try (var in = Files.newInputStream(Path.of(value))) {
+            if (!java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                return null;
+            }
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            // said below
+        }
+        return "a PEM file holding " + what + " (-----BEGIN CERTIFICATE-----); this one holds no certificate";
     }
 
     private static String origins(String value) {

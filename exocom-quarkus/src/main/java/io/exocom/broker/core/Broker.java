@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -45,7 +46,15 @@ public final class Broker {
     private final AtomicInteger deciding = new AtomicInteger();
     private volatile boolean stopping;
 
+    private final SendRateLimiter sendRates;
+
     public Broker(BrokerSettings settings, Supplier<RoutingPolicy> routing, MessageStore store, BrokerListener listener) {
+        this(settings, routing, store, listener, new SendRateLimiter(0));
+    }
+
+    public Broker(BrokerSettings settings, Supplier<RoutingPolicy> routing, MessageStore store, BrokerListener listener,
+                  SendRateLimiter sendRates) {
+        this.sendRates = sendRates;
         this.settings = settings;
         this.routing = routing;
         this.store = store;
@@ -53,6 +62,10 @@ public final class Broker {
         this.correlations = new Correlations(settings.replyWindow().toNanos(), settings.maxCorrelations());
         this.deduplicator = new Deduplicator(settings.dedupWindow().toNanos(), settings.dedupMaxEntries());
         this.budget = new MemoryBudget(settings.maxTotalBytes());
+    }
+
+    public SendRateLimiter sendRates() {
+        return sendRates;
     }
 
     BrokerSettings settings() {
@@ -131,6 +144,15 @@ public final class Broker {
             return;
         }
         long now = System.nanoTime();
+        // before de-duplication: a send refused for its rate is not remembered, so sending it again later works
+        long wait = sendRates.tryAcquire(sender, now);
+        if (wait > 0) {
+            long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait));
+            refused(sender, message, new ProtocolException(ErrorCode.RATE_LIMITED, "service " + sender + " sends more than "
+                    + (long) sendRates.perSecond() + " messages per second (EXOCOM_MAX_SEND_RATE): nothing was accepted; "
+                    + "send it again in " + millis + " ms"), answer);
+            return;
+        }
         Deduplicator.Pending pending = deduplicator.begin(sender, message.id(), answer, now);
         if (pending == null) {
             return; // a known id (answered), or a duplicate of a send being decided (answered with it)

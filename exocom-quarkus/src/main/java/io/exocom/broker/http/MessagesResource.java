@@ -1,7 +1,6 @@
 package io.exocom.broker.http;
 
 import io.exocom.broker.BrokerRuntime;
-import io.exocom.broker.auth.Tokens;
 import io.exocom.broker.core.Acceptance;
 import io.exocom.broker.core.Asker;
 import io.exocom.broker.wire.FrameProblem;
@@ -62,7 +61,8 @@ public class MessagesResource {
     @Produces(MediaType.APPLICATION_JSON)
     public CompletionStage<Response> send(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
                                           @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                          @QueryParam("wait") String wait) {
+                                          @QueryParam("wait") String wait,
+                                          @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request) {
         String sender = null;
         InboundMessage message = null;
         try {
@@ -85,21 +85,52 @@ public class MessagesResource {
                 throw new ProtocolException(ErrorCode.INVALID, "the request body is not valid UTF-8");
             }
             message = runtime.decoder().decodeEnvelope(body, body.length, false);
-            sender = sender(message, authorization);
-            if (!runtime.broker().routing().isKnownService(sender)) {
-                throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "service " + sender + " is not in the routes: "
-                        + "declare it (an ExoService) before it sends");
-            }
             if (message.id() == null) {
                 message = message.withId(UUID.randomUUID().toString());
             }
-            return accept(sender, message, waitFor);
+            if (!runtime.authentication().enabled()) {
+                return acceptFrom(claimedSender(message), message, waitFor);
+            }
+            InboundMessage decoded = message;
+            Context context = vertx.getOrCreateContext();
+            CompletableFuture<Response> answer = new CompletableFuture<>();
+            runtime.authentication().sender(AdminAccess.bearer(authorization), message.claimedSender(), runtime.broker().routing())
+                    .whenComplete((verdict, failure) -> context.runOnContext(ignored -> {
+                        if (verdict == null || !verdict.proven()) {
+                            ProtocolException refused = new ProtocolException(ErrorCode.UNAUTHENTICATED,
+                                    verdict == null ? "the token could not be checked: " + failure : verdict.refusal());
+                            runtime.observer().rejected("unknown", decoded.name(), refused);
+                            String address = request == null || request.remoteAddress() == null ? "unknown"
+                                    : request.remoteAddress().hostAddress();
+                            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+                                    verdict != null && verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount()
+                                            : address, decoded.claimedSender(), "POST /messages: " + refused.getMessage());
+                            answer.complete(Problems.of(refused.code(), refused.getMessage()));
+                            return;
+                        }
+                        acceptFrom(verdict.service(), decoded, waitFor).whenComplete((response, error) -> answer.complete(response));
+                    }));
+            return answer;
         } catch (HttpProblem problem) {
             runtime.observer().rejected(sender == null ? "unknown" : sender, message == null ? null : message.name(),
                     new ProtocolException(ErrorCode.INVALID, problem.getMessage()));
             return CompletableFuture.completedFuture(Problems.of(problem.status, problem.code, problem.getMessage()));
         } catch (ProtocolException problem) {
             runtime.observer().rejected(sender == null ? "unknown" : sender, message == null ? null : message.name(), problem);
+            return CompletableFuture.completedFuture(Problems.of(problem.code(), problem.getMessage()));
+        }
+    }
+
+    /** Routes check and acceptance of a message whose sender is settled. */
+    private CompletionStage<Response> acceptFrom(String sender, InboundMessage message, Duration waitFor) {
+        try {
+            if (!runtime.broker().routing().isKnownService(sender)) {
+                throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "service " + sender + " is not in the routes: "
+                        + "declare it (an ExoService) before it sends");
+            }
+            return accept(sender, message, waitFor);
+        } catch (ProtocolException problem) {
+            runtime.observer().rejected(sender, message.name(), problem);
             return CompletableFuture.completedFuture(Problems.of(problem.code(), problem.getMessage()));
         }
     }
@@ -143,13 +174,7 @@ public class MessagesResource {
         waiting.forEach(waiter -> waiter.giveUp("ExoCom is shutting down; the command was accepted"));
     }
 
-    private String sender(InboundMessage message, String authorization) {
-        Tokens tokens = runtime.tokens();
-        if (tokens.enabled()) {
-            String token = AdminAccess.bearer(authorization);
-            return tokens.serviceOf(token).orElseThrow(() -> new ProtocolException(ErrorCode.UNAUTHENTICATED,
-                    "send the sending service's token as \"Authorization: Bearer <token>\""));
-        }
+    private static String claimedSender(InboundMessage message) {
         String sender = message.claimedSender();
         if (sender == null || !Limits.isValidServiceName(sender)) {
             throw new FrameProblem(ErrorCode.INVALID, "name the sending service in the body's \"sender\" field "

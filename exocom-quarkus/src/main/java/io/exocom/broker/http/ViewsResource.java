@@ -32,11 +32,15 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * The views of PROTOCOL.md §7 (routes, services and instances, queues, dead letters) and the two actions on dead
- * letters: replay and discard. With authentication on, each needs an admin token ({@link AdminAccess}). JSON is
+ * letters: replay and discard. With authentication on, each needs an admin credential holding its right ({@link AdminAccess}). JSON is
  * built as trees, so nothing needs reflection in a native image.
  */
 @Path("/")
@@ -46,16 +50,18 @@ public class ViewsResource {
     private static final ObjectMapper READER = new ObjectMapper();
 
     private final BrokerRuntime runtime;
+    private final AdminAccess access;
 
-    ViewsResource(BrokerRuntime runtime) {
+    ViewsResource(BrokerRuntime runtime, AdminAccess access) {
         this.runtime = runtime;
+        this.access = access;
     }
 
     @GET
     @Path("routes")
     @NonBlocking
-    public Response routes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return guarded(authorization, () -> {
+    public CompletionStage<Response> routes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return guarded(authorization, AdminAccess.Right.VIEWS, () -> {
             Routing routing = runtime.routing();
             ObjectNode view = JSON.objectNode();
             view.put("mode", routing.get().mode());
@@ -69,6 +75,9 @@ public class ViewsResource {
                     entry.put("service", service.service());
                     service.sortedSends().forEach(entry.putArray("sends")::add);
                     service.sortedReceives().forEach(entry.putArray("receives")::add);
+                    if (!service.serviceAccount().isEmpty()) {
+                        entry.put("serviceAccount", service.serviceAccount());
+                    }
                 }
             } else if (routing.get() instanceof DevelopmentRouting development) {
                 development.declared().forEach((service, receives) -> {
@@ -85,8 +94,8 @@ public class ViewsResource {
     @GET
     @Path("services")
     @NonBlocking
-    public Response services(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return guarded(authorization, () -> {
+    public CompletionStage<Response> services(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return guarded(authorization, AdminAccess.Right.VIEWS, () -> {
             ArrayNode view = JSON.arrayNode();
             for (ServiceDispatcher.Snapshot snapshot : snapshots().values()) {
                 ObjectNode entry = view.addObject();
@@ -114,9 +123,15 @@ public class ViewsResource {
     @GET
     @Path("queues")
     @NonBlocking
-    public Response queues(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("peek") String peekText) {
-        return guarded(authorization, () -> {
-            int peek = count(peekText, "peek", 0, 1000);
+    public CompletionStage<Response> queues(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("peek") String peekText) {
+        int peek;
+        try {
+            peek = count(peekText, "peek", 0, 1000);
+        } catch (BadParameter bad) {
+            return CompletableFuture.completedFuture(Problems.of(400, "invalid", bad.getMessage()));
+        }
+        // counts need the right to view; the waiting messages themselves the right to read payloads
+        return guarded(authorization, peek > 0 ? AdminAccess.Right.PAYLOADS : AdminAccess.Right.VIEWS, () -> {
             ArrayNode view = JSON.arrayNode();
             Map<String, ServiceDispatcher> dispatchers = new TreeMap<>();
             runtime.broker().dispatchers().forEach(d -> dispatchers.put(d.service(), d));
@@ -142,9 +157,9 @@ public class ViewsResource {
     @GET
     @Path("dead-letters")
     @NonBlocking
-    public Response deadLetters(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public CompletionStage<Response> deadLetters(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                 @QueryParam("service") String service, @QueryParam("limit") String limitText) {
-        return guarded(authorization, () -> {
+        return guarded(authorization, AdminAccess.Right.PAYLOADS, () -> {
             int limit = limitText == null ? 100 : count(limitText, "limit", 0, 10_000);
             ArrayNode view = JSON.arrayNode();
             for (DeadLetter letter : runtime.broker().store().deadLetters().list(service, limit)) {
@@ -157,8 +172,8 @@ public class ViewsResource {
     @GET
     @Path("dead-letters/{key}")
     @NonBlocking
-    public Response deadLetter(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, () -> runtime.broker().store().deadLetters().get(key)
+    public CompletionStage<Response> deadLetter(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
+        return guarded(authorization, AdminAccess.Right.PAYLOADS, () -> runtime.broker().store().deadLetters().get(key)
                 .map(letter -> Response.ok(deadLetter(letter)).build())
                 .orElseGet(() -> notFound(key)));
     }
@@ -166,8 +181,8 @@ public class ViewsResource {
     @POST
     @Path("dead-letters/{key}/replay")
     @NonBlocking
-    public Response replay(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, () -> {
+    public CompletionStage<Response> replay(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
+        return guarded(authorization, AdminAccess.Right.REPLAY, () -> {
             Broker.ReplayResult result = runtime.broker().replay(key);
             return switch (result) {
                 case REPLAYED -> Response.accepted(JSON.objectNode().put("replayed", key)).build();
@@ -181,15 +196,29 @@ public class ViewsResource {
     @DELETE
     @Path("dead-letters/{key}")
     @NonBlocking
-    public Response discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
+    public CompletionStage<Response> discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
+        return guarded(authorization, AdminAccess.Right.DISCARD, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
     }
 
-    private Response guarded(String authorization, Supplier<Response> view) {
-        Response refused = AdminAccess.refusal(runtime.tokens(), authorization);
-        if (refused != null) {
-            return refused;
+    /**
+     * The view, once the caller proved the right to it. When the API server must be asked, the view is built back
+     * on the request's event loop, as it is when the answer is known at once.
+     */
+    private CompletionStage<Response> guarded(String authorization, AdminAccess.Right right, Supplier<Response> view) {
+        CompletableFuture<Response> refusal = access.refusal(authorization, right);
+        if (refusal.isDone()) {
+            Response refused = refusal.join();
+            return CompletableFuture.completedFuture(refused != null ? refused : build(view));
         }
+        Context context = Vertx.currentContext();
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        refusal.whenComplete((refused, failure) -> context.runOnContext(ignored -> answer.complete(
+                failure != null ? Problems.of(503, "unavailable", "the credential could not be checked: " + failure)
+                        : refused != null ? refused : build(view))));
+        return answer;
+    }
+
+    private static Response build(Supplier<Response> view) {
         try {
             return view.get();
         } catch (BadParameter bad) {

@@ -40,6 +40,7 @@ public final class TrafficObserver implements BrokerListener {
     private final Map<Key, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Map<String, Counter> repliesDropped = new ConcurrentHashMap<>();
     private final Map<Key, Window> rejectionLog = new ConcurrentHashMap<>();
+    private volatile Alarms alarms;
 
     private record Key(String first, String second) {
     }
@@ -71,8 +72,19 @@ public final class TrafficObserver implements BrokerListener {
     }
 
     /** @param name the message name, or null when the frame could not be read that far */
+    /** Where forbidden sends and replies to unknown commands count towards their alarms. */
+    public void alarms(Alarms alarms) {
+        this.alarms = alarms;
+    }
+
     @Override
     public void rejected(String service, String name, ProtocolException rejection) {
+        Alarms alarms = this.alarms;
+        if (alarms != null && rejection.code() == io.exocom.protocol.ErrorCode.FORBIDDEN) {
+            alarms.suspicious(Alarms.Alarm.FORBIDDEN_SENDS, service, service, rejection.getMessage());
+        } else if (alarms != null && rejection.code() == io.exocom.protocol.ErrorCode.UNKNOWN_COMMAND) {
+            alarms.suspicious(Alarms.Alarm.UNKNOWN_COMMAND_REPLIES, service, service, rejection.getMessage());
+        }
         Key key = new Key(service, rejection.code().wire());
         counter(rejected, key, k -> Counter.builder("exocom.messages.rejected")
                 .description("Messages rejected, by sending service and code")

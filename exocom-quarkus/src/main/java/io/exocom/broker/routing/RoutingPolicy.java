@@ -21,4 +21,14 @@ public interface RoutingPolicy {
 
     /** What the {@code registered} frame reports as the service's receives. */
     List<String> receivesOf(String service);
+
+    /** The ServiceAccount ({@code namespace/name}) whose tokens prove the service; empty when none is named. */
+    default String serviceAccountOf(String service) {
+        return "";
+    }
+
+    /** The services whose routes name this ServiceAccount. */
+    default List<String> servicesOfServiceAccount(String serviceAccount) {
+        return List.of();
+    }
 }

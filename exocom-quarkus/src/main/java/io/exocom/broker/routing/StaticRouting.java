@@ -48,4 +48,15 @@ public final class StaticRouting implements RoutingPolicy {
         ServiceRoutes routes = table.routesOf(service);
         return routes == null ? List.of() : routes.sortedReceives();
     }
+
+    @Override
+    public String serviceAccountOf(String service) {
+        return table.serviceAccountOf(service);
+    }
+
+    @Override
+    public List<String> servicesOfServiceAccount(String serviceAccount) {
+        return table.services().stream().filter(routes -> routes.serviceAccount().equals(serviceAccount))
+                .map(ServiceRoutes::service).toList();
+    }
 }

@@ -45,6 +45,7 @@ final class RelaySession implements InboundAssembler.Receiver {
     private final int maxFrameSize;
     private final WarningLimiter warnings = new WarningLimiter(LOG);
     private Instance instance;
+    private boolean registering;
     private boolean ended;
 
     RelaySession(BrokerRuntime runtime, String connectionId, String remoteAddress, Outbound out) {
@@ -198,19 +199,54 @@ final class RelaySession implements InboundAssembler.Receiver {
             throw new ProtocolException(ErrorCode.INVALID, "this connection is already registered as " + instance
                     + "; open another connection for another instance");
         }
+        if (registering) {
+            throw new ProtocolException(ErrorCode.INVALID, "this connection is already registering: wait for the "
+                    + "answer to its register frame");
+        }
         String service = register.service();
         if (!Limits.isValidServiceName(service)) {
             throw new ProtocolException(ErrorCode.INVALID, "register.service \"" + LogText.quote(service)
                     + "\" is not a service name: use 1-" + Limits.MAX_SERVICE_NAME_LENGTH
                     + " letters, digits, '.', '_' or '-'");
         }
-        if (!runtime.tokens().proves(service, register.token())) {
-            refuseRegistration(ErrorCode.UNAUTHENTICATED, CLOSE_UNAUTHENTICATED, "the token given for service " + service
-                    + " is missing or wrong: set EXOCOM_TOKEN (or EXOCOM_TOKEN_FILE) of the relay to the service's token");
+        var proving = runtime.authentication().prove(service, register.token(), broker.routing());
+        if (proving.isDone()) {
+            registerProven(register, proving.join());
+            return;
+        }
+        // the API server is being asked: go on on this connection's event loop once it answered
+        registering = true;
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        proving.whenComplete((verdict, failure) -> context.runOnContext(ignored -> {
+            registering = false;
+            if (ended) {
+                return;
+            }
+            try {
+                registerProven(register, verdict != null ? verdict : new io.exocom.broker.auth.RelayAuthentication.Verdict(
+                        null, "the token could not be checked: " + failure, "token check failed: " + failure, null));
+            } catch (ProtocolException problem) {
+                answer(problem, null, false);
+            }
+        }));
+    }
+
+    private void registerProven(InboundFrame.Register register, io.exocom.broker.auth.RelayAuthentication.Verdict verdict) {
+        String service = register.service();
+        if (!verdict.proven()) {
+            warnings.warn("registration refused on connection " + connectionId + " from " + remoteAddress + ": "
+                    + verdict.warning());
+            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+                    verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount() : remoteAddress,
+                    service, verdict.warning());
+            error(ErrorCode.UNAUTHENTICATED, verdict.refusal());
+            out.close(CLOSE_UNAUTHENTICATED, ErrorCode.UNAUTHENTICATED.wire());
             return;
         }
         RoutingPolicy routes = broker.routing();
         if (!routes.isKnownService(service)) {
+            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.UNKNOWN_SERVICE, remoteAddress, service,
+                    "connection " + connectionId + " registered as " + LogText.quote(service));
             refuseRegistration(ErrorCode.UNKNOWN_SERVICE, CLOSE_UNKNOWN_SERVICE, "service " + service
                     + " is not in the routes: declare it (an ExoService) before starting its instances");
             return;

@@ -39,4 +39,37 @@ class SettingsTest {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("EXOCOM_MAX_ATTEMPTS is \"0\", but it must be a whole number from 1")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("did you mean exocom.max-queue-depth?")), problems.toString());
     }
+
+    @Test
+    void tlsFilesThatCannotWorkStopTheBrokerWithOneSentenceEach() throws Exception {
+        Path dir = Path.of("target", "settings-tls").toAbsolutePath();
+        io.exocom.broker.TestCertificates.Issued one = io.exocom.broker.TestCertificates.selfSigned(dir, "one");
+        io.exocom.broker.TestCertificates.Issued other = io.exocom.broker.TestCertificates.selfSigned(dir, "other");
+        Path notPem = dir.resolve("not.pem");
+        Files.writeString(notPem, "hello\n");
+        String cert = one.certPem().toString();
+        String key = one.keyPem().toString();
+
+        assertEquals(List.of(), Settings.problems(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", key,
+                "EXOCOM_TLS_CLIENT_CA", other.certPem().toString()), Map.of()));
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", dir.resolve("missing.crt").toString(), "EXOCOM_TLS_KEY", key),
+                "EXOCOM_TLS_CERT is \"" + dir.resolve("missing.crt") + "\", but it must be a readable PEM file");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", notPem.toString(), "EXOCOM_TLS_KEY", key),
+                "EXOCOM_TLS_CERT is \"" + notPem + "\", but it must be a PEM file holding the broker's certificate");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", other.keyPem().toString()),
+                "EXOCOM_TLS_KEY is \"" + other.keyPem() + "\", but it must be the private key of the certificate in EXOCOM_TLS_CERT");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", notPem.toString()),
+                "EXOCOM_TLS_KEY is \"" + notPem + "\", but it must be the private key of the certificate in EXOCOM_TLS_CERT");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert), "EXOCOM_TLS_CERT is set, but TLS needs both");
+        assertOneProblem(Map.of("EXOCOM_TLS_CLIENT_CA", cert), "EXOCOM_TLS_CLIENT_CA is set, but client certificates need TLS");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", key, "EXOCOM_TLS_CLIENT_CA", notPem.toString()),
+                "EXOCOM_TLS_CLIENT_CA is \"" + notPem + "\", but it must be a PEM file holding the CA certificates");
+    }
+
+    static void assertOneProblem(Map<String, String> env, String start) {
+        List<String> problems = Settings.problems(env, Map.of());
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(start), problems.get(0));
+        assertTrue(!problems.get(0).contains("\n"), "one line: " + problems.get(0));
+    }
 }
