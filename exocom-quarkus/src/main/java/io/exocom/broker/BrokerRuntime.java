@@ -66,6 +66,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final io.exocom.broker.auth.RelayAuthentication authentication;
     private final io.exocom.broker.auth.KubernetesAccessReviews accessReviews;
     private final io.exocom.broker.observe.Alarms alarms;
+    private final io.exocom.broker.tls.PlainPort plainPort = new io.exocom.broker.tls.PlainPort();
     private final io.exocom.broker.observe.SendRateWatch sendRateWatch;
     private final java.util.Optional<BrokerTls> tls;
     private final MessageStore store;
@@ -207,12 +208,30 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
      */
     @Override
     public void customizeHttpServer(HttpServerOptions options) {
+        applyLimits(options);
+        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
+        tls.ifPresent(t -> t.applyTo(options));
+    }
+
+    private void applyLimits(HttpServerOptions options) {
         options.setMaxWebSocketFrameSize(transportFrameLimit(config));
         options.setMaxWebSocketMessageSize(transportFrameLimit(config));
         options.setIdleTimeout((int) Math.max(10, config.pingInterval().toSeconds() * 2 + config.registrationTimeout().toSeconds()));
         options.setIdleTimeoutUnit(TimeUnit.SECONDS);
-        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
-        tls.ifPresent(t -> t.applyTo(options));
+    }
+
+    /** With TLS and EXOCOM_TLS_PLAIN_PORT, the second, plain port on the same routes. */
+    public void openPlainPort(io.vertx.core.Vertx vertx, io.vertx.ext.web.Router router) {
+        if (tls.isPresent() && config.tlsPlainPort().isPresent()) {
+            String host = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
+            plainPort.open(vertx, router, host, config.tlsPlainPort().get(), this::applyLimits);
+        }
+    }
+
+    /** The plain port's number once open, else -1. */
+    public int plainPort() {
+        return plainPort.actualPort();
     }
 
     public static int transportFrameLimit(ExocomConfig config) {
@@ -326,6 +345,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             reviews.close();
         }
         alarms.close();
+        plainPort.close();
         store.close();
     }
 
