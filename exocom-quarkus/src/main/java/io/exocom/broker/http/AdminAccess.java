@@ -4,6 +4,7 @@ import io.exocom.broker.BrokerRuntime;
 import io.exocom.broker.auth.KubernetesAccessReviews;
 import io.exocom.broker.auth.KubernetesTokenReviews;
 import io.exocom.broker.auth.Tokens;
+import io.exocom.broker.observe.Alarms;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.core.Response;
 
@@ -88,7 +89,7 @@ public class AdminAccess {
     }
 
     private void failedAuthentication(String source, String detail) {
-        runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION, source, null, detail);
+        runtime.alarms().suspicious(Alarms.Alarm.FAILED_AUTHENTICATION, source, null, detail);
     }
 
     static String bearer(String authorization) {

@@ -16,6 +16,9 @@ import io.exocom.broker.store.DeadLetter;
 import io.exocom.broker.wire.LogText;
 import io.exocom.protocol.routes.ServiceRoutes;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -35,8 +38,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * The views of PROTOCOL.md §7 (routes, services and instances, queues, dead letters) and the two actions on dead
@@ -61,7 +62,7 @@ public class ViewsResource {
     @Path("routes")
     @NonBlocking
     public CompletionStage<Response> routes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request) {
         return guarded(authorization, request, AdminAccess.Right.VIEWS, () -> {
             Routing routing = runtime.routing();
             ObjectNode view = JSON.objectNode();
@@ -96,7 +97,7 @@ public class ViewsResource {
     @Path("services")
     @NonBlocking
     public CompletionStage<Response> services(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request) {
         return guarded(authorization, request, AdminAccess.Right.VIEWS, () -> {
             ArrayNode view = JSON.arrayNode();
             for (ServiceDispatcher.Snapshot snapshot : snapshots().values()) {
@@ -126,7 +127,7 @@ public class ViewsResource {
     @Path("queues")
     @NonBlocking
     public CompletionStage<Response> queues(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request, @QueryParam("peek") String peekText) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @QueryParam("peek") String peekText) {
         int peek;
         try {
             peek = count(peekText, "peek", 0, 1000);
@@ -161,7 +162,7 @@ public class ViewsResource {
     @Path("dead-letters")
     @NonBlocking
     public CompletionStage<Response> deadLetters(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request,
+            @jakarta.ws.rs.core.Context HttpServerRequest request,
                                 @QueryParam("service") String service, @QueryParam("limit") String limitText) {
         return guarded(authorization, request, AdminAccess.Right.PAYLOADS, () -> {
             int limit = limitText == null ? 100 : count(limitText, "limit", 0, 10_000);
@@ -177,7 +178,7 @@ public class ViewsResource {
     @Path("dead-letters/{key}")
     @NonBlocking
     public CompletionStage<Response> deadLetter(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request, @PathParam("key") String key) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
         return guarded(authorization, request, AdminAccess.Right.PAYLOADS, () -> runtime.broker().store().deadLetters().get(key)
                 .map(letter -> Response.ok(deadLetter(letter)).build())
                 .orElseGet(() -> notFound(key)));
@@ -187,7 +188,7 @@ public class ViewsResource {
     @Path("dead-letters/{key}/replay")
     @NonBlocking
     public CompletionStage<Response> replay(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request, @PathParam("key") String key) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
         return guarded(authorization, request, AdminAccess.Right.REPLAY, () -> {
             Broker.ReplayResult result = runtime.broker().replay(key);
             return switch (result) {
@@ -203,7 +204,7 @@ public class ViewsResource {
     @Path("dead-letters/{key}")
     @NonBlocking
     public CompletionStage<Response> discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request, @PathParam("key") String key) {
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
         return guarded(authorization, request, AdminAccess.Right.DISCARD, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
     }
 
@@ -211,7 +212,7 @@ public class ViewsResource {
      * The view, once the caller proved the right to it. When the API server must be asked, the view is built back
      * on the request's event loop, as it is when the answer is known at once.
      */
-    private CompletionStage<Response> guarded(String authorization, io.vertx.core.http.HttpServerRequest request,
+    private CompletionStage<Response> guarded(String authorization, HttpServerRequest request,
                                               AdminAccess.Right right, Supplier<Response> view) {
         String address = request == null || request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         CompletableFuture<Response> refusal = access.refusal(authorization, right, address);
