@@ -1,26 +1,33 @@
 package io.exocom.broker;
 
+import io.exocom.broker.auth.KubernetesAccessReviews;
+import io.exocom.broker.auth.KubernetesTokenReviews;
+import io.exocom.broker.auth.RelayAuthentication;
 import io.exocom.broker.auth.Tokens;
 import io.exocom.broker.config.ExocomConfig;
 import io.exocom.broker.core.Broker;
 import io.exocom.broker.core.BrokerSettings;
+import io.exocom.broker.core.SendRateLimiter;
 import io.exocom.broker.core.ServiceDispatcher;
+import io.exocom.broker.observe.Alarms;
+import io.exocom.broker.observe.SendRateWatch;
 import io.exocom.broker.observe.TrafficObserver;
 import io.exocom.broker.routing.ConfigMapRoutesSource;
-import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.RoutesWatcher;
+import io.exocom.broker.routing.Routing;
 import io.exocom.broker.routing.StaticRouting;
 import io.exocom.broker.store.MessageStore;
-import io.exocom.broker.tls.BrokerTls;
-import io.exocom.broker.tls.PemMaterial;
 import io.exocom.broker.store.Recovered;
 import io.exocom.broker.store.journal.JournalMessageStore;
 import io.exocom.broker.store.memory.MemoryDeadLetterStore;
 import io.exocom.broker.store.memory.MemoryMessageStore;
+import io.exocom.broker.tls.BrokerTls;
+import io.exocom.broker.tls.PemMaterial;
+import io.exocom.broker.tls.PlainPort;
+import io.exocom.broker.wire.FrameDecoder;
 import io.exocom.journal.JournalException;
 import io.exocom.journal.JournalOptions;
 import io.exocom.journal.SyncMode;
-import io.exocom.broker.wire.FrameDecoder;
 import io.exocom.protocol.routes.RoutesException;
 import io.exocom.protocol.routes.RoutesLoader;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,7 +38,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
 import jakarta.enterprise.inject.Instance;
@@ -41,6 +50,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -62,12 +72,13 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
     private final FrameDecoder decoder = new FrameDecoder();
     private final Routing routing;
     private final Tokens tokens;
-    private final io.exocom.broker.auth.KubernetesTokenReviews reviews;
-    private final io.exocom.broker.auth.RelayAuthentication authentication;
-    private final io.exocom.broker.auth.KubernetesAccessReviews accessReviews;
-    private final io.exocom.broker.observe.Alarms alarms;
-    private final io.exocom.broker.observe.SendRateWatch sendRateWatch;
-    private final java.util.Optional<BrokerTls> tls;
+    private final KubernetesTokenReviews reviews;
+    private final RelayAuthentication authentication;
+    private final KubernetesAccessReviews accessReviews;
+    private final Alarms alarms;
+    private final PlainPort plainPort = new PlainPort();
+    private final SendRateWatch sendRateWatch;
+    private final Optional<BrokerTls> tls;
     private final MessageStore store;
     private final TrafficObserver observer;
     private final Broker broker;
@@ -85,9 +96,9 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.routing = loadRouting(config, kubernetes);
         this.tokens = loadTokens(config);
         this.reviews = config.authKubernetes()
-                ? new io.exocom.broker.auth.KubernetesTokenReviews(kubernetes.get(), config.authAudience(), registry) : null;
-        this.authentication = new io.exocom.broker.auth.RelayAuthentication(tokens, reviews);
-        this.accessReviews = reviews == null ? null : new io.exocom.broker.auth.KubernetesAccessReviews(reviews,
+                ? new KubernetesTokenReviews(kubernetes.get(), config.authAudience(), registry) : null;
+        this.authentication = new RelayAuthentication(tokens, reviews);
+        this.accessReviews = reviews == null ? null : new KubernetesAccessReviews(reviews,
                 kubernetes.get().getNamespace() == null ? "default" : kubernetes.get().getNamespace());
         this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
@@ -98,16 +109,16 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         this.observer = new TrafficObserver(registry, config.logMessages());
         this.store = openStore(config, settings);
         this.broker = new Broker(settings, routing, store, observer,
-                new io.exocom.broker.core.SendRateLimiter(config.maxSendRate()));
+                new SendRateLimiter(config.maxSendRate()));
         KubernetesClient eventsClient = config.authKubernetes() || configMapSource != null ? kubernetes.get() : null;
         String brokerNamespace = eventsClient == null || eventsClient.getNamespace() == null ? "default" : eventsClient.getNamespace();
-        this.alarms = new io.exocom.broker.observe.Alarms(registry, config.alarmThreshold(),
+        this.alarms = new Alarms(registry, config.alarmThreshold(),
                 service -> routing.get().isKnownService(service), eventsClient, service -> {
                     String account = routing.get().serviceAccountOf(service);
                     return account == null || account.isEmpty() ? brokerNamespace : account.substring(0, account.indexOf('/'));
                 });
         observer.alarms(alarms);
-        this.sendRateWatch = new io.exocom.broker.observe.SendRateWatch(() -> broker.sendRates().sentSoFar(), alarms,
+        this.sendRateWatch = new SendRateWatch(() -> broker.sendRates().sentSoFar(), alarms,
                 config.sendRateAlarmFactor(), config.sendRateAlarmMin(), config.sendRateBaseline().toNanos());
         if (store instanceof JournalMessageStore journal) {
             journal.windowsFrom(broker.windowSource());
@@ -191,7 +202,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         }
     }
 
-    private static java.util.Optional<BrokerTls> loadTls(ExocomConfig config) {
+    private static Optional<BrokerTls> loadTls(ExocomConfig config) {
         try {
             return BrokerTls.of(config.tlsCert(), config.tlsKey(), config.tlsClientCa());
         } catch (PemMaterial.TlsFileException e) {
@@ -207,12 +218,30 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
      */
     @Override
     public void customizeHttpServer(HttpServerOptions options) {
+        applyLimits(options);
+        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
+        tls.ifPresent(t -> t.applyTo(options));
+    }
+
+    private void applyLimits(HttpServerOptions options) {
         options.setMaxWebSocketFrameSize(transportFrameLimit(config));
         options.setMaxWebSocketMessageSize(transportFrameLimit(config));
         options.setIdleTimeout((int) Math.max(10, config.pingInterval().toSeconds() * 2 + config.registrationTimeout().toSeconds()));
         options.setIdleTimeoutUnit(TimeUnit.SECONDS);
-        // TLS on the one port of the broker, not on a second one: a plain connection to it fails its handshake
-        tls.ifPresent(t -> t.applyTo(options));
+    }
+
+    /** With TLS and EXOCOM_TLS_PLAIN_PORT, the second, plain port on the same routes. */
+    public void openPlainPort(Vertx vertx, Router router) {
+        if (tls.isPresent() && config.tlsPlainPort().isPresent()) {
+            String host = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
+            plainPort.open(vertx, router, host, config.tlsPlainPort().get(), this::applyLimits);
+        }
+    }
+
+    /** The plain port's number once open, else -1. */
+    public int plainPort() {
+        return plainPort.actualPort();
     }
 
     public static int transportFrameLimit(ExocomConfig config) {
@@ -326,6 +355,7 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
             reviews.close();
         }
         alarms.close();
+        plainPort.close();
         store.close();
     }
 
@@ -435,16 +465,16 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         return tokens;
     }
 
-    public io.exocom.broker.observe.Alarms alarms() {
+    public Alarms alarms() {
         return alarms;
     }
 
-    public io.exocom.broker.auth.RelayAuthentication authentication() {
+    public RelayAuthentication authentication() {
         return authentication;
     }
 
     /** SubjectAccessReviews for the admin API in a cluster; null without EXOCOM_AUTH_KUBERNETES. */
-    public io.exocom.broker.auth.KubernetesAccessReviews accessReviews() {
+    public KubernetesAccessReviews accessReviews() {
         return accessReviews;
     }
 

@@ -174,6 +174,18 @@ class AbuseTest extends BrokerTestSupport {
     }
 
     @Test
+    void guessingAdminTokensRaisesTheFailedAuthenticationAlarmAServicesOwnTokenDoesNot() {
+        for (int i = 0; i < THRESHOLD; i++) {
+            given().header("Authorization", "Bearer cron-secret").get("/queues?peek=1").then().statusCode(403);
+        }
+        assertEquals(0, alarms("failed-authentication", "unknown"), "a service's own token is not a guess");
+        for (int i = 0; i < THRESHOLD; i++) {
+            given().header("Authorization", "Bearer admin-guess-" + i).get("/queues?peek=1").then().statusCode(403);
+        }
+        assertEquals(1, alarms("failed-authentication", "unknown"));
+    }
+
+    @Test
     void repliesToCommandsNeverReceivedRaiseAnAlarmARealReplyDoesNot() throws Exception {
         try (WsRelay asker = register("asker", "asker-secret"); WsRelay calc = register("calc", "calc-secret")) {
             String command = asker.command("calc.run", Map.of("a", 1));

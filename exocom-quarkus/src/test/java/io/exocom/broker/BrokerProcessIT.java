@@ -144,12 +144,27 @@ class BrokerProcessIT {
             "EXOCOM_MAX_QUEUE_DEPHT|5|did you mean EXOCOM_MAX_QUEUE_DEPTH?",
             "EXOCOM_TOKENS_FILE|/no/such/tokens.properties|a readable file",
             "EXOCOM_MAX_PENDING_BYTES|1000K|at least twice EXOCOM_MAX_FRAME_SIZE",
-            "EXOCOM_LOG_MESSAGES|yes|true or false"})
+            "EXOCOM_LOG_MESSAGES|yes|true or false",
+            "EXOCOM_TLS_CERT|/no/such/broker.crt|a readable PEM file",
+            "EXOCOM_AUTH_KUBERNETES|yes|true or false",
+            "EXOCOM_MAX_SEND_RATE|-3|a number of sends per second"})
     void aBadSettingStopsTheBrokerWithOneSentenceNamingIt(String variable, String value, String accepted) throws Exception {
         String line = refusal(Map.of(variable, value));
         assertTrue(line.contains(variable), line);
         assertTrue(line.contains(value), line);
         assertTrue(line.contains(accepted), line);
+    }
+
+    @Test
+    void tlsFilesThatDoNotBelongTogetherAreOneSentence() throws Exception {
+        Path dir = Files.createTempDirectory("exocom-tls-it");
+        TestCertificates.Issued one = TestCertificates.selfSigned(dir, "one");
+        TestCertificates.Issued other = TestCertificates.selfSigned(dir, "other");
+        String line = refusal(Map.of("EXOCOM_TLS_CERT", one.certPem().toString(), "EXOCOM_TLS_KEY", other.keyPem().toString()));
+        assertTrue(line.contains("EXOCOM_TLS_KEY is \"" + other.keyPem() + "\", but it must be the private key of the "
+                + "certificate in EXOCOM_TLS_CERT"), line);
+        line = refusal(Map.of("EXOCOM_TLS_KEY", other.keyPem().toString()));
+        assertTrue(line.contains("EXOCOM_TLS_KEY is set, but TLS needs both EXOCOM_TLS_CERT"), line);
     }
 
     @Test

@@ -127,13 +127,17 @@ class KubernetesIdentityTest extends BrokerTestSupport {
     }
 
     @Test
-    void aTokenForAnotherAudienceIsRefused() throws Exception {
-        assertRefused("web", token("web-sa", "some-other-api"), "invalid for the target audiences [\"exocom\"]");
+    void aTokenForAnotherAudienceIsRefusedWithoutAskingTheApiServer() throws Exception {
+        double before = metric("exocom_token_reviews_total");
+        assertRefused("web", token("web-sa", "some-other-api"), "do not include exocom");
+        assertEquals(before, metric("exocom_token_reviews_total"));
     }
 
     @Test
     void anExpiredTokenIsRefused() throws Exception {
+        double before = metric("exocom_token_reviews_total");
         assertRefused("web", expired(token("web-sa", "exocom")), "has expired");
+        assertEquals(before, metric("exocom_token_reviews_total"), "a token that says it expired is not even reviewed");
     }
 
     @Test

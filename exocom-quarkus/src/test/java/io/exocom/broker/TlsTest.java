@@ -41,6 +41,7 @@ class TlsTest extends BrokerTestSupport {
             settings.put("exocom.tls-cert", current.certPem().toString());
             settings.put("exocom.tls-key", current.keyPem().toString());
             settings.put("exocom.tls-reload-interval", "100ms");
+            settings.put("exocom.tls-plain-port", "0");
             return settings;
         }
     }
@@ -86,6 +87,23 @@ class TlsTest extends BrokerTestSupport {
                 HttpRequest.newBuilder(URI.create(servicesHttp.toString().replace("/services", "/q/health/ready")))
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()),
                 "a plain http:// request must get no answer");
+    }
+
+    @jakarta.inject.Inject
+    BrokerRuntime runtime;
+
+    @Test
+    void plainConnectionsAreServedOnlyOnTheExplicitPlainPort() throws Exception {
+        await("the plain port", Duration.ofSeconds(10), () -> runtime.plainPort() > 0);
+        URI plain = URI.create("ws://localhost:" + runtime.plainPort() + "/services");
+        try (WsRelay relay = WsRelay.connect(plain)) {
+            relay.sendText("{\"type\":\"register\",\"service\":\"web\"}");
+            assertEquals("registered", relay.next().path("type").asText());
+        }
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + runtime.plainPort() + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertThrows(Exception.class, () -> WsRelay.connect(ws()).close(), "the TLS port still refuses plain connections");
     }
 
     @Test

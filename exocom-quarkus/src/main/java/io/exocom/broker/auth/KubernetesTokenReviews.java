@@ -83,9 +83,14 @@ public final class KubernetesTokenReviews {
     }
 
     private TokenReview ask(String token) {
-        reviews.increment();
         String claimed = claimedServiceAccount(token);
         long now = System.nanoTime();
+        String hopeless = hopeless(token);
+        if (hopeless != null) {
+            // refused on what the token itself says, unverified: it could never pass, so the API server is spared
+            return new TokenReview(null, claimed, hopeless, now + REFUSAL_REUSE_NANOS);
+        }
+        reviews.increment();
         TokenReviewStatus status;
         try {
             status = client.resource(new TokenReviewBuilder().withNewSpec().withToken(token)
@@ -123,6 +128,29 @@ public final class KubernetesTokenReviews {
         }
         long left = TimeUnit.SECONDS.toNanos(exp) - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
         return Math.max(0, Math.min(MAX_REUSE_NANOS, left - EXPIRY_MARGIN_NANOS));
+    }
+
+    /**
+     * Why a token cannot pass a review, judged from its own unverified claims (never a reason to accept one): not
+     * a ServiceAccount's, not for this audience, or expired.
+     */
+    private String hopeless(String token) {
+        JsonNode claims = claims(token);
+        if (claims == null || !claims.path("sub").asText("").startsWith(PREFIX)) {
+            return "it is not a Kubernetes ServiceAccount token";
+        }
+        JsonNode aud = claims.path("aud");
+        boolean forUs = aud.isTextual() ? aud.asText().equals(audience)
+                : aud.isArray() && java.util.stream.StreamSupport.stream(aud.spliterator(), false).anyMatch(a -> a.asText().equals(audience));
+        if (!forUs) {
+            return "the token's audiences " + aud + " do not include " + audience + " (EXOCOM_AUTH_AUDIENCE): project the "
+                    + "token with audience " + audience;
+        }
+        long exp = claims.path("exp").asLong(0);
+        if (exp > 0 && exp * 1000 <= System.currentTimeMillis()) {
+            return "the token has expired (at " + java.time.Instant.ofEpochSecond(exp) + ")";
+        }
+        return null;
     }
 
     /** The ServiceAccount a token says it is from, unverified: only for naming it in a warning. */

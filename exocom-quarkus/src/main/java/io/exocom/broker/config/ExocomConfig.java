@@ -157,6 +157,12 @@ public interface ExocomConfig {
     /** PEM CA certificates: when given, every client must present a certificate they signed (mutual TLS). */
     Optional<String> tlsClientCa();
 
+    /**
+     * With TLS on, a second port that accepts plain (unencrypted) connections, for clients not yet moved to TLS;
+     * none by default: the broker's port takes TLS only.
+     */
+    Optional<Integer> tlsPlainPort();
+
     /** How often the TLS files are checked for a new certificate (cert-manager rotates them in place). */
     @WithDefault("1m")
     Duration tlsReloadInterval();

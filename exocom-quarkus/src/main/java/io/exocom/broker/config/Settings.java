@@ -101,6 +101,7 @@ public final class Settings {
             new Setting("EXOCOM_SEND_RATE_ALARM_FACTOR", v -> whole(v, 2, 1_000_000, null)),
             new Setting("EXOCOM_SEND_RATE_ALARM_MIN", v -> whole(v, 1, 100_000_000, null)),
             new Setting("EXOCOM_SEND_RATE_BASELINE", v -> duration(v, Duration.ofSeconds(1), Duration.ofDays(1))),
+            new Setting("EXOCOM_TLS_PLAIN_PORT", v -> whole(v, 0, 65535, "a TCP port from 1 to 65535 for plain connections besides the TLS port (0: any free port)")),
             new Setting("EXOCOM_TLS_RELOAD_INTERVAL", v -> duration(v, Duration.ofMillis(100), Duration.ofHours(1))));
 
     private Settings() {
@@ -183,6 +184,16 @@ public final class Settings {
         String cert = value(given, "EXOCOM_TLS_CERT");
         String key = value(given, "EXOCOM_TLS_KEY");
         String clientCa = value(given, "EXOCOM_TLS_CLIENT_CA");
+        String plainPort = value(given, "EXOCOM_TLS_PLAIN_PORT");
+        if (plainPort != null && cert == null) {
+            return List.of("EXOCOM_TLS_PLAIN_PORT is \"" + printable(plainPort) + "\", but a plain port only exists "
+                    + "next to TLS: set EXOCOM_TLS_CERT and EXOCOM_TLS_KEY, or unset it (without TLS the broker's port is plain)");
+        }
+        String port = value(given, "EXOCOM_PORT");
+        if (plainPort != null && port != null && plainPort.equals(port) && !port.equals("0")) {
+            return List.of("EXOCOM_TLS_PLAIN_PORT is \"" + printable(plainPort) + "\", but it must differ from "
+                    + "EXOCOM_PORT, which takes TLS");
+        }
         if (cert == null && key == null && clientCa == null) {
             return List.of();
         }

@@ -4,6 +4,7 @@ import io.exocom.broker.BrokerRuntime;
 import io.exocom.broker.auth.KubernetesAccessReviews;
 import io.exocom.broker.auth.KubernetesTokenReviews;
 import io.exocom.broker.auth.Tokens;
+import io.exocom.broker.observe.Alarms;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.core.Response;
 
@@ -49,7 +50,7 @@ public class AdminAccess {
     }
 
     /** Completes with null when the request may go on, else with the answer refusing it. */
-    CompletableFuture<Response> refusal(String authorization, Right right) {
+    CompletableFuture<Response> refusal(String authorization, Right right, String remoteAddress) {
         Tokens tokens = runtime.tokens();
         KubernetesTokenReviews reviews = runtime.authentication().reviews();
         if (!runtime.authentication().enabled()) {
@@ -66,12 +67,17 @@ public class AdminAccess {
             return CompletableFuture.completedFuture(null);
         }
         if (reviews == null || !KubernetesTokenReviews.looksLikeJwt(token)) {
+            if (tokens.serviceOf(token).isEmpty()) { // no token of anyone: a guess, unlike a service's own token
+                failedAuthentication("the admin API from " + remoteAddress, "a token of no one for " + right.words());
+            }
             return CompletableFuture.completedFuture(Problems.of(403, "forbidden", "this token is not an admin token: "
                     + "the views need a token of an @name=token line of the tokens file (service tokens may only send)"));
         }
         KubernetesAccessReviews access = runtime.accessReviews();
         return reviews.review(token).thenCompose(user -> {
             if (!user.authenticated()) {
+                failedAuthentication(user.claimed() != null ? "ServiceAccount " + user.claimed() : "the admin API from " + remoteAddress,
+                        "the admin API refused a token: " + user.problem());
                 return CompletableFuture.completedFuture(Problems.of(401, "unauthenticated", "the Kubernetes API server "
                         + "did not accept this token: " + user.problem()));
             }
@@ -80,6 +86,10 @@ public class AdminAccess {
                     + "needs " + right.words() + " in namespace " + access.namespace() + " (a Role or ClusterRole "
                     + "bound to it)" + (answer.reason() == null || answer.reason().isBlank() ? "" : "; " + answer.reason())));
         });
+    }
+
+    private void failedAuthentication(String source, String detail) {
+        runtime.alarms().suspicious(Alarms.Alarm.FAILED_AUTHENTICATION, source, null, detail);
     }
 
     static String bearer(String authorization) {

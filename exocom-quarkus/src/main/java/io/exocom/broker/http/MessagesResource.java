@@ -3,6 +3,7 @@ package io.exocom.broker.http;
 import io.exocom.broker.BrokerRuntime;
 import io.exocom.broker.core.Acceptance;
 import io.exocom.broker.core.Asker;
+import io.exocom.broker.observe.Alarms;
 import io.exocom.broker.wire.FrameProblem;
 import io.exocom.broker.wire.InboundMessage;
 import io.exocom.broker.wire.JsonBytes;
@@ -14,6 +15,7 @@ import io.exocom.protocol.ProtocolException;
 import io.smallrye.common.annotation.NonBlocking;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -62,7 +64,7 @@ public class MessagesResource {
     public CompletionStage<Response> send(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
                                           @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                           @QueryParam("wait") String wait,
-                                          @jakarta.ws.rs.core.Context io.vertx.core.http.HttpServerRequest request) {
+                                          @jakarta.ws.rs.core.Context HttpServerRequest request) {
         String sender = null;
         InboundMessage message = null;
         try {
@@ -102,7 +104,7 @@ public class MessagesResource {
                             runtime.observer().rejected("unknown", decoded.name(), refused);
                             String address = request == null || request.remoteAddress() == null ? "unknown"
                                     : request.remoteAddress().hostAddress();
-                            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+                            runtime.alarms().suspicious(Alarms.Alarm.FAILED_AUTHENTICATION,
                                     verdict != null && verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount()
                                             : address, decoded.claimedSender(), "POST /messages: " + refused.getMessage());
                             answer.complete(Problems.of(refused.code(), refused.getMessage()));

@@ -16,6 +16,9 @@ import io.exocom.broker.store.DeadLetter;
 import io.exocom.broker.wire.LogText;
 import io.exocom.protocol.routes.ServiceRoutes;
 import io.smallrye.common.annotation.NonBlocking;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -35,8 +38,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 
 /**
  * The views of PROTOCOL.md §7 (routes, services and instances, queues, dead letters) and the two actions on dead
@@ -60,8 +61,9 @@ public class ViewsResource {
     @GET
     @Path("routes")
     @NonBlocking
-    public CompletionStage<Response> routes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return guarded(authorization, AdminAccess.Right.VIEWS, () -> {
+    public CompletionStage<Response> routes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request) {
+        return guarded(authorization, request, AdminAccess.Right.VIEWS, () -> {
             Routing routing = runtime.routing();
             ObjectNode view = JSON.objectNode();
             view.put("mode", routing.get().mode());
@@ -94,8 +96,9 @@ public class ViewsResource {
     @GET
     @Path("services")
     @NonBlocking
-    public CompletionStage<Response> services(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return guarded(authorization, AdminAccess.Right.VIEWS, () -> {
+    public CompletionStage<Response> services(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request) {
+        return guarded(authorization, request, AdminAccess.Right.VIEWS, () -> {
             ArrayNode view = JSON.arrayNode();
             for (ServiceDispatcher.Snapshot snapshot : snapshots().values()) {
                 ObjectNode entry = view.addObject();
@@ -123,7 +126,8 @@ public class ViewsResource {
     @GET
     @Path("queues")
     @NonBlocking
-    public CompletionStage<Response> queues(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("peek") String peekText) {
+    public CompletionStage<Response> queues(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @QueryParam("peek") String peekText) {
         int peek;
         try {
             peek = count(peekText, "peek", 0, 1000);
@@ -131,7 +135,7 @@ public class ViewsResource {
             return CompletableFuture.completedFuture(Problems.of(400, "invalid", bad.getMessage()));
         }
         // counts need the right to view; the waiting messages themselves the right to read payloads
-        return guarded(authorization, peek > 0 ? AdminAccess.Right.PAYLOADS : AdminAccess.Right.VIEWS, () -> {
+        return guarded(authorization, request, peek > 0 ? AdminAccess.Right.PAYLOADS : AdminAccess.Right.VIEWS, () -> {
             ArrayNode view = JSON.arrayNode();
             Map<String, ServiceDispatcher> dispatchers = new TreeMap<>();
             runtime.broker().dispatchers().forEach(d -> dispatchers.put(d.service(), d));
@@ -158,8 +162,9 @@ public class ViewsResource {
     @Path("dead-letters")
     @NonBlocking
     public CompletionStage<Response> deadLetters(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request,
                                 @QueryParam("service") String service, @QueryParam("limit") String limitText) {
-        return guarded(authorization, AdminAccess.Right.PAYLOADS, () -> {
+        return guarded(authorization, request, AdminAccess.Right.PAYLOADS, () -> {
             int limit = limitText == null ? 100 : count(limitText, "limit", 0, 10_000);
             ArrayNode view = JSON.arrayNode();
             for (DeadLetter letter : runtime.broker().store().deadLetters().list(service, limit)) {
@@ -172,8 +177,9 @@ public class ViewsResource {
     @GET
     @Path("dead-letters/{key}")
     @NonBlocking
-    public CompletionStage<Response> deadLetter(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, AdminAccess.Right.PAYLOADS, () -> runtime.broker().store().deadLetters().get(key)
+    public CompletionStage<Response> deadLetter(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
+        return guarded(authorization, request, AdminAccess.Right.PAYLOADS, () -> runtime.broker().store().deadLetters().get(key)
                 .map(letter -> Response.ok(deadLetter(letter)).build())
                 .orElseGet(() -> notFound(key)));
     }
@@ -181,8 +187,9 @@ public class ViewsResource {
     @POST
     @Path("dead-letters/{key}/replay")
     @NonBlocking
-    public CompletionStage<Response> replay(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, AdminAccess.Right.REPLAY, () -> {
+    public CompletionStage<Response> replay(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
+        return guarded(authorization, request, AdminAccess.Right.REPLAY, () -> {
             Broker.ReplayResult result = runtime.broker().replay(key);
             return switch (result) {
                 case REPLAYED -> Response.accepted(JSON.objectNode().put("replayed", key)).build();
@@ -196,16 +203,19 @@ public class ViewsResource {
     @DELETE
     @Path("dead-letters/{key}")
     @NonBlocking
-    public CompletionStage<Response> discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("key") String key) {
-        return guarded(authorization, AdminAccess.Right.DISCARD, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
+    public CompletionStage<Response> discard(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @jakarta.ws.rs.core.Context HttpServerRequest request, @PathParam("key") String key) {
+        return guarded(authorization, request, AdminAccess.Right.DISCARD, () -> runtime.broker().discard(key) ? Response.noContent().build() : notFound(key));
     }
 
     /**
      * The view, once the caller proved the right to it. When the API server must be asked, the view is built back
      * on the request's event loop, as it is when the answer is known at once.
      */
-    private CompletionStage<Response> guarded(String authorization, AdminAccess.Right right, Supplier<Response> view) {
-        CompletableFuture<Response> refusal = access.refusal(authorization, right);
+    private CompletionStage<Response> guarded(String authorization, HttpServerRequest request,
+                                              AdminAccess.Right right, Supplier<Response> view) {
+        String address = request == null || request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        CompletableFuture<Response> refusal = access.refusal(authorization, right, address);
         if (refusal.isDone()) {
             Response refused = refusal.join();
             return CompletableFuture.completedFuture(refused != null ? refused : build(view));

@@ -1,10 +1,12 @@
 package io.exocom.broker.transport;
 
 import io.exocom.broker.BrokerRuntime;
+import io.exocom.broker.auth.RelayAuthentication;
 import io.exocom.broker.core.Acceptance;
 import io.exocom.broker.core.Broker;
 import io.exocom.broker.core.Instance;
 import io.exocom.broker.core.Outbound;
+import io.exocom.broker.observe.Alarms;
 import io.exocom.broker.routing.DevelopmentRouting;
 import io.exocom.broker.routing.RoutingPolicy;
 import io.exocom.broker.wire.FrameDecoder;
@@ -16,6 +18,8 @@ import io.exocom.broker.wire.ProtocolVersion;
 import io.exocom.protocol.ErrorCode;
 import io.exocom.protocol.Limits;
 import io.exocom.protocol.ProtocolException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
 import java.util.HashSet;
@@ -216,14 +220,14 @@ final class RelaySession implements InboundAssembler.Receiver {
         }
         // the API server is being asked: go on on this connection's event loop once it answered
         registering = true;
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        Context context = Vertx.currentContext();
         proving.whenComplete((verdict, failure) -> context.runOnContext(ignored -> {
             registering = false;
             if (ended) {
                 return;
             }
             try {
-                registerProven(register, verdict != null ? verdict : new io.exocom.broker.auth.RelayAuthentication.Verdict(
+                registerProven(register, verdict != null ? verdict : new RelayAuthentication.Verdict(
                         null, "the token could not be checked: " + failure, "token check failed: " + failure, null));
             } catch (ProtocolException problem) {
                 answer(problem, null, false);
@@ -231,12 +235,12 @@ final class RelaySession implements InboundAssembler.Receiver {
         }));
     }
 
-    private void registerProven(InboundFrame.Register register, io.exocom.broker.auth.RelayAuthentication.Verdict verdict) {
+    private void registerProven(InboundFrame.Register register, RelayAuthentication.Verdict verdict) {
         String service = register.service();
         if (!verdict.proven()) {
             warnings.warn("registration refused on connection " + connectionId + " from " + remoteAddress + ": "
                     + verdict.warning());
-            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.FAILED_AUTHENTICATION,
+            runtime.alarms().suspicious(Alarms.Alarm.FAILED_AUTHENTICATION,
                     verdict.serviceAccount() != null ? "ServiceAccount " + verdict.serviceAccount() : remoteAddress,
                     service, verdict.warning());
             error(ErrorCode.UNAUTHENTICATED, verdict.refusal());
@@ -245,7 +249,7 @@ final class RelaySession implements InboundAssembler.Receiver {
         }
         RoutingPolicy routes = broker.routing();
         if (!routes.isKnownService(service)) {
-            runtime.alarms().suspicious(io.exocom.broker.observe.Alarms.Alarm.UNKNOWN_SERVICE, remoteAddress, service,
+            runtime.alarms().suspicious(Alarms.Alarm.UNKNOWN_SERVICE, remoteAddress, service,
                     "connection " + connectionId + " registered as " + LogText.quote(service));
             refuseRegistration(ErrorCode.UNKNOWN_SERVICE, CLOSE_UNKNOWN_SERVICE, "service " + service
                     + " is not in the routes: declare it (an ExoService) before starting its instances");

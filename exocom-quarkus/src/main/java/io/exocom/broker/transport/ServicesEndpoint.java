@@ -88,6 +88,7 @@ public class ServicesEndpoint {
 
     void route(@Observes Router router, Vertx vertx) {
         this.vertx = vertx;
+        sessions.runtime().openPlainPort(vertx, router);
         router.route(HttpMethod.GET, PATH).order(-1000).handler(this::upgradeOrPass);
         pingTimer = vertx.setPeriodic(pingInterval.toMillis(), ignored -> pingOrCloseSilent());
     }

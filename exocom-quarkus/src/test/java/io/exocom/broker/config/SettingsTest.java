@@ -62,6 +62,9 @@ class SettingsTest {
                 "EXOCOM_TLS_KEY is \"" + notPem + "\", but it must be the private key of the certificate in EXOCOM_TLS_CERT");
         assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert), "EXOCOM_TLS_CERT is set, but TLS needs both");
         assertOneProblem(Map.of("EXOCOM_TLS_CLIENT_CA", cert), "EXOCOM_TLS_CLIENT_CA is set, but client certificates need TLS");
+        assertOneProblem(Map.of("EXOCOM_TLS_PLAIN_PORT", "3101"), "EXOCOM_TLS_PLAIN_PORT is \"3101\", but a plain port only exists next to TLS");
+        assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", key, "EXOCOM_PORT", "3100", "EXOCOM_TLS_PLAIN_PORT", "3100"),
+                "EXOCOM_TLS_PLAIN_PORT is \"3100\", but it must differ from EXOCOM_PORT");
         assertOneProblem(Map.of("EXOCOM_TLS_CERT", cert, "EXOCOM_TLS_KEY", key, "EXOCOM_TLS_CLIENT_CA", notPem.toString()),
                 "EXOCOM_TLS_CLIENT_CA is \"" + notPem + "\", but it must be a PEM file holding the CA certificates");
     }
