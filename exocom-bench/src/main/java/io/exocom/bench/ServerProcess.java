@@ -61,6 +61,7 @@ final class ServerProcess implements AutoCloseable {
     /** ExoCom: {@code command} is the JVM or native command line up to (excluding) the broker's own options. */
     static ServerProcess exocom(String label, List<String> command, Path routes, Path logDir) throws IOException {
         int port = freePort();
+        Files.createDirectories(logDir); // the data directory goes inside it, before launch() would make it
         List<String> full = new ArrayList<>(command);
         full.addAll(List.of("--routes", routes.toString(), "--port", Integer.toString(port)));
         return launch(label, full, Map.of("EXOCOM_LOG_MESSAGES", "false", "EXOCOM_HOST_BIND", "127.0.0.1",
