@@ -40,8 +40,8 @@ import java.util.function.Consumer;
  * <p>Thread-safe. Handlers run on the relay's own threads, several at once (up to the prefetch), never on the
  * socket's thread, so they may block, e.g. on a {@code request(...).toCompletableFuture().join()}.
  *
- * <p>This class is the facade: {@link Connection} owns the connection and its status, {@link Inbox} reads what
- * ExoCom sends, each {@link Wire}'s {@link Outbox} writes, {@link Dispatcher} runs the handlers.
+ * <p>This class is the facade: {@code Connection} owns the connection and its {@link #status()}, {@code Inbox}
+ * reads what ExoCom sends, each {@code Wire}'s {@code Outbox} writes, {@code Dispatcher} runs the handlers.
  */
 public final class ExoRelay implements Messaging, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
