@@ -37,8 +37,8 @@ import java.util.UUID;
  * @param port              ExoCom's port
  * @param secure            whether to connect with TLS ({@code wss://})
  * @param token             the token proving the service's identity, or null
- * @param tokenFile         a file holding the token, read again when it changed (so rotated tokens are picked up at the
- *                          next connect), or null
+ * @param tokenFile         a file holding the token, read at every (re)connect (so a rotated token is used from the next
+ *                          connection on; while it cannot be read, the last token read stays in use), or null
  * @param prefetch          the most unacknowledged deliveries this instance takes at once, or null for ExoCom's default
  * @param requestTimeout    default timeout of {@link Sender#request(String, Object)}
  * @param maxBufferedSends  how many unanswered sends may wait while ExoCom is unreachable
