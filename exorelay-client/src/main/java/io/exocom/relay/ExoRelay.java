@@ -5,7 +5,6 @@ import io.exocom.protocol.ErrorCode;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -41,8 +40,8 @@ import java.util.function.Consumer;
  * <p>Thread-safe. Handlers run on the relay's own threads, several at once (up to the prefetch), never on the
  * socket's thread, so they may block, e.g. on a {@code request(...).toCompletableFuture().join()}.
  *
- * <p>This class is the facade: {@link Connection} owns the connection and its status, {@link Inbox} reads what
- * ExoCom sends, each {@link Wire}'s {@link Outbox} writes, {@link Dispatcher} runs the handlers.
+ * <p>This class is the facade: {@code Connection} owns the connection and its {@link #status()}, {@code Inbox}
+ * reads what ExoCom sends, each {@code Wire}'s {@code Outbox} writes, {@code Dispatcher} runs the handlers.
  */
 public final class ExoRelay implements Messaging, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
@@ -306,165 +305,8 @@ public final class ExoRelay implements Messaging, AutoCloseable {
      * Builds an {@link ExoRelay}. {@link #environment(Map)} reads the variables of PROTOCOL.md §6; the other
      * methods set one value each (later calls win).
      */
-    public static final class Builder {
-        private String service;
-        private String instance;
-        private String host = ExoRelayConfig.DEFAULT_HOST;
-        private int port = ExoRelayConfig.DEFAULT_PORT;
-        private boolean secure;
-        private Path tlsCa;
-        private String token;
-        private Path tokenFile;
-        private Integer prefetch;
-        private Duration requestTimeout = ExoRelayConfig.DEFAULT_REQUEST_TIMEOUT;
-        private int maxBufferedSends = ExoRelayConfig.DEFAULT_MAX_BUFFERED_SENDS;
-        private Duration reconnectMinDelay = ExoRelayConfig.DEFAULT_RECONNECT_MIN_DELAY;
-        private Duration reconnectMaxDelay = ExoRelayConfig.DEFAULT_RECONNECT_MAX_DELAY;
-        private Duration connectTimeout = ExoRelayConfig.DEFAULT_CONNECT_TIMEOUT;
-        private Duration heartbeatInterval = ExoRelayConfig.DEFAULT_HEARTBEAT_INTERVAL;
-        private Duration closeGracePeriod = ExoRelayConfig.DEFAULT_CLOSE_GRACE_PERIOD;
-        private int rememberedIds = ExoRelayConfig.DEFAULT_REMEMBERED_IDS;
-        private ObjectMapper mapper;
-
+    public static final class Builder extends ExoRelayConfig.Builder<Builder> {
         private Builder() {
-        }
-
-        /**
-         * Reads {@code SERVICE_NAME}, {@code EXOCOM_HOST}, {@code EXOCOM_PORT}, {@code EXOCOM_INSTANCE},
-         * {@code EXOCOM_TOKEN}, {@code EXOCOM_TOKEN_FILE}, {@code EXOCOM_TLS} and {@code EXOCOM_TLS_CA} from
-         * {@code env} (usually {@code System.getenv()}); absent variables leave the current values.
-         */
-        public Builder environment(Map<String, String> env) {
-            return ExoRelayConfig.readEnvironment(env, this);
-        }
-
-        /** The service's registered name ({@code SERVICE_NAME}); required. */
-        public Builder service(String service) {
-            this.service = service;
-            return this;
-        }
-
-        /** This running copy's name ({@code EXOCOM_INSTANCE}); default: the host name. */
-        public Builder instance(String instance) {
-            this.instance = instance;
-            return this;
-        }
-
-        /** ExoCom's host ({@code EXOCOM_HOST}); default {@code localhost}. */
-        public Builder host(String host) {
-            this.host = host;
-            return this;
-        }
-
-        /** ExoCom's port ({@code EXOCOM_PORT}); default 3100. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        /**
-         * ExoCom's address: a host name, or {@code wss://host:port} / {@code ws://host:port} (the scheme sets TLS,
-         * the port, when given, the port).
-         */
-        public Builder address(String address) {
-            ExoRelayConfig.readAddress(Objects.requireNonNull(address, "address"), this);
-            return this;
-        }
-
-        /** Connect with TLS ({@code wss://}, {@code EXOCOM_TLS=true}), verifying ExoCom's certificate. */
-        public Builder secure(boolean secure) {
-            this.secure = secure;
-            return this;
-        }
-
-        /**
-         * A PEM file with the CA certificates that verify ExoCom's certificate ({@code EXOCOM_TLS_CA}), instead of
-         * the system trust store; implies TLS.
-         */
-        public Builder tlsCa(Path tlsCa) {
-            this.tlsCa = tlsCa;
-            return this;
-        }
-
-        /** The token proving the service's identity ({@code EXOCOM_TOKEN}). */
-        public Builder token(String token) {
-            this.token = token;
-            return this;
-        }
-
-        /**
-         * A file holding the token ({@code EXOCOM_TOKEN_FILE}), read at every connect: a rotated token is used from
-         * the next (re)connect on, and a file unreadable for a moment leaves the last token read in use.
-         */
-        public Builder tokenFile(Path tokenFile) {
-            this.tokenFile = tokenFile;
-            return this;
-        }
-
-        /** The most unacknowledged deliveries this instance takes at once; default: ExoCom's (64). */
-        public Builder prefetch(int prefetch) {
-            this.prefetch = prefetch;
-            return this;
-        }
-
-        /** Timeout of {@link ExoRelay#request(String, Object)}; default 30 s. */
-        public Builder requestTimeout(Duration requestTimeout) {
-            this.requestTimeout = requestTimeout;
-            return this;
-        }
-
-        /** How many unanswered sends may wait while ExoCom is unreachable; default 10,000. */
-        public Builder maxBufferedSends(int maxBufferedSends) {
-            this.maxBufferedSends = maxBufferedSends;
-            return this;
-        }
-
-        /** Back-off between reconnection attempts: from {@code min}, doubling, up to {@code max}, with jitter. */
-        public Builder reconnectDelay(Duration min, Duration max) {
-            this.reconnectMinDelay = min;
-            this.reconnectMaxDelay = max;
-            return this;
-        }
-
-        /** How long one connection attempt, registration included, may take; default 5 s. */
-        public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = connectTimeout;
-            return this;
-        }
-
-        /**
-         * How often the relay pings ExoCom; default 10 s. A connection that stays silent for two intervals (no frame,
-         * no pong) is dropped and replaced, so that a broker or network that vanished without closing the TCP
-         * connection is noticed.
-         */
-        public Builder heartbeatInterval(Duration heartbeatInterval) {
-            this.heartbeatInterval = heartbeatInterval;
-            return this;
-        }
-
-        /** How long {@link ExoRelay#close()} waits for running handlers and unanswered sends; default 30 s. */
-        public Builder closeGracePeriod(Duration closeGracePeriod) {
-            this.closeGracePeriod = closeGracePeriod;
-            return this;
-        }
-
-        /** How many handled message ids are remembered to recognise redeliveries; default 10,000. */
-        public Builder rememberedIds(int rememberedIds) {
-            this.rememberedIds = rememberedIds;
-            return this;
-        }
-
-        /** The Jackson mapper that reads and writes payloads; default a plain {@code new ObjectMapper()}. */
-        public Builder objectMapper(ObjectMapper mapper) {
-            this.mapper = mapper;
-            return this;
-        }
-
-        /** The configuration so far; fails with a sentence naming the problem, e.g. a missing service name. */
-        public ExoRelayConfig config() {
-            return new ExoRelayConfig(service, instance, host, port, secure, token, tokenFile, prefetch,
-                    requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
-                    heartbeatInterval, closeGracePeriod, rememberedIds, mapper, tlsCa);
         }
 
         /**

@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * How a relay connects and behaves. Built by {@link ExoRelay.Builder}, usually from the environment variables
+ * How a relay connects and behaves. Built by {@link ExoRelay.Builder} (its settings are {@link Builder}), usually from the environment variables
  * that PROTOCOL.md §6 names and that the platform (the ExoCom operator, or a run script) provides:
  * <table>
  *   <caption>Environment</caption>
@@ -37,8 +37,8 @@ import java.util.UUID;
  * @param port              ExoCom's port
  * @param secure            whether to connect with TLS ({@code wss://})
  * @param token             the token proving the service's identity, or null
- * @param tokenFile         a file holding the token, read again when it changed (so rotated tokens are picked up at the
- *                          next connect), or null
+ * @param tokenFile         a file holding the token, read at every (re)connect (so a rotated token is used from the next
+ *                          connection on; while it cannot be read, the last token read stays in use), or null
  * @param prefetch          the most unacknowledged deliveries this instance takes at once, or null for ExoCom's default
  * @param requestTimeout    default timeout of {@link Sender#request(String, Object)}
  * @param maxBufferedSends  how many unanswered sends may wait while ExoCom is unreachable
@@ -179,7 +179,7 @@ public record ExoRelayConfig(
     }
 
     /** Reads the variables of PROTOCOL.md §6 from {@code env} into {@code builder}; absent ones are left alone. */
-    static ExoRelay.Builder readEnvironment(Map<String, String> env, ExoRelay.Builder builder) {
+    static void readEnvironment(Map<String, String> env, Builder<?> builder) {
         Objects.requireNonNull(env, "env");
         String service = env.get("SERVICE_NAME");
         if (service != null && !service.isBlank()) {
@@ -226,14 +226,13 @@ public record ExoRelayConfig(
         if (tokenFile != null && !tokenFile.isBlank()) {
             builder.tokenFile(Path.of(tokenFile.trim()));
         }
-        return builder;
     }
 
     /**
      * Reads an address, {@code wss://broker:3100} or a plain host name, into the builder; the scheme sets TLS,
      * the port (when given) the port.
      */
-    static void readAddress(String address, ExoRelay.Builder builder) {
+    static void readAddress(String address, Builder<?> builder) {
         int scheme = address.indexOf("://");
         if (scheme < 0) {
             builder.host(address);
@@ -274,5 +273,181 @@ public record ExoRelayConfig(
         }
         String env = System.getenv("HOSTNAME");
         return env != null && !env.isBlank() ? env : "instance-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * The settings of a relay, one method each (later calls win), from the defaults above; {@link #environment(Map)}
+     * reads the variables of PROTOCOL.md §6. {@link ExoRelay.Builder}, from {@link ExoRelay#builder()}, is the one
+     * to use: it adds {@link ExoRelay.Builder#build()}.
+     *
+     * @param <B> the builder itself, so that chained calls keep its type
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+
+        private String service;
+        private String instance;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private boolean secure;
+        private Path tlsCa;
+        private String token;
+        private Path tokenFile;
+        private Integer prefetch;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private int maxBufferedSends = DEFAULT_MAX_BUFFERED_SENDS;
+        private Duration reconnectMinDelay = DEFAULT_RECONNECT_MIN_DELAY;
+        private Duration reconnectMaxDelay = DEFAULT_RECONNECT_MAX_DELAY;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration closeGracePeriod = DEFAULT_CLOSE_GRACE_PERIOD;
+        private int rememberedIds = DEFAULT_REMEMBERED_IDS;
+        private ObjectMapper mapper;
+
+        /**
+         * Reads {@code SERVICE_NAME}, {@code EXOCOM_HOST}, {@code EXOCOM_PORT}, {@code EXOCOM_INSTANCE},
+         * {@code EXOCOM_TOKEN}, {@code EXOCOM_TOKEN_FILE}, {@code EXOCOM_TLS} and {@code EXOCOM_TLS_CA} from
+         * {@code env} (usually {@code System.getenv()}); absent variables leave the current values.
+         */
+        public B environment(Map<String, String> env) {
+            readEnvironment(env, this);
+            return self();
+        }
+
+        /** The service's registered name ({@code SERVICE_NAME}); required. */
+        public B service(String service) {
+            this.service = service;
+            return self();
+        }
+
+        /** This running copy's name ({@code EXOCOM_INSTANCE}); default: the host name. */
+        public B instance(String instance) {
+            this.instance = instance;
+            return self();
+        }
+
+        /** ExoCom's host ({@code EXOCOM_HOST}); default {@code localhost}. */
+        public B host(String host) {
+            this.host = host;
+            return self();
+        }
+
+        /** ExoCom's port ({@code EXOCOM_PORT}); default 3100. */
+        public B port(int port) {
+            this.port = port;
+            return self();
+        }
+
+        /**
+         * ExoCom's address: a host name, or {@code wss://host:port} / {@code ws://host:port} (the scheme sets TLS,
+         * the port, when given, the port).
+         */
+        public B address(String address) {
+            readAddress(Objects.requireNonNull(address, "address"), this);
+            return self();
+        }
+
+        /** Connect with TLS ({@code wss://}, {@code EXOCOM_TLS=true}), verifying ExoCom's certificate. */
+        public B secure(boolean secure) {
+            this.secure = secure;
+            return self();
+        }
+
+        /**
+         * A PEM file with the CA certificates that verify ExoCom's certificate ({@code EXOCOM_TLS_CA}), instead of
+         * the system trust store; implies TLS.
+         */
+        public B tlsCa(Path tlsCa) {
+            this.tlsCa = tlsCa;
+            return self();
+        }
+
+        /** The token proving the service's identity ({@code EXOCOM_TOKEN}). */
+        public B token(String token) {
+            this.token = token;
+            return self();
+        }
+
+        /**
+         * A file holding the token ({@code EXOCOM_TOKEN_FILE}), read at every connect: a rotated token is used from
+         * the next (re)connect on, and a file unreadable for a moment leaves the last token read in use.
+         */
+        public B tokenFile(Path tokenFile) {
+            this.tokenFile = tokenFile;
+            return self();
+        }
+
+        /** The most unacknowledged deliveries this instance takes at once; default: ExoCom's (64). */
+        public B prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return self();
+        }
+
+        /** Timeout of {@link ExoRelay#request(String, Object)}; default 30 s. */
+        public B requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return self();
+        }
+
+        /** How many unanswered sends may wait while ExoCom is unreachable; default 10,000. */
+        public B maxBufferedSends(int maxBufferedSends) {
+            this.maxBufferedSends = maxBufferedSends;
+            return self();
+        }
+
+        /** Back-off between reconnection attempts: from {@code min}, doubling, up to {@code max}, with jitter. */
+        public B reconnectDelay(Duration min, Duration max) {
+            this.reconnectMinDelay = min;
+            this.reconnectMaxDelay = max;
+            return self();
+        }
+
+        /** How long one connection attempt, registration included, may take; default 5 s. */
+        public B connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+            return self();
+        }
+
+        /**
+         * How often the relay pings ExoCom; default 10 s. A connection that stays silent for two intervals (no frame,
+         * no pong) is dropped and replaced, so that a broker or network that vanished without closing the TCP
+         * connection is noticed.
+         */
+        public B heartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+            return self();
+        }
+
+        /** How long {@link ExoRelay#close()} waits for running handlers and unanswered sends; default 30 s. */
+        public B closeGracePeriod(Duration closeGracePeriod) {
+            this.closeGracePeriod = closeGracePeriod;
+            return self();
+        }
+
+        /** How many handled message ids are remembered to recognise redeliveries; default 10,000. */
+        public B rememberedIds(int rememberedIds) {
+            this.rememberedIds = rememberedIds;
+            return self();
+        }
+
+        /** The Jackson mapper that reads and writes payloads; default a plain {@code new ObjectMapper()}. */
+        public B objectMapper(ObjectMapper mapper) {
+            this.mapper = mapper;
+            return self();
+        }
+
+        /** The configuration so far; fails with a sentence naming the problem, e.g. a missing service name. */
+        public ExoRelayConfig config() {
+            return new ExoRelayConfig(service, instance, host, port, secure, token, tokenFile, prefetch,
+                    requestTimeout, maxBufferedSends, reconnectMinDelay, reconnectMaxDelay, connectTimeout,
+                    heartbeatInterval, closeGracePeriod, rememberedIds, mapper, tlsCa);
+        }
+
+        Builder() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.exocom.protocol.Frame;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -16,6 +17,7 @@ import java.util.List;
  * {@code FrameCodec}, so the broker's fast paths (a plain ack read without a parser) keep matching.
  */
 final class FrameWriter {
+    private static final byte[] ACK_PREFIX = "{\"type\":\"ack\",\"id\":\"".getBytes(StandardCharsets.US_ASCII);
     private final ObjectMapper mapper;
 
     FrameWriter(ObjectMapper mapper) {
@@ -73,7 +75,21 @@ final class FrameWriter {
         }
     }
 
+    /**
+     * An ack: the commonest frame, so an id of plain printable ASCII (a UUID) is copied in without a generator;
+     * the bytes are exactly those the generator writes.
+     */
     byte[] ack(String id) {
+        if (isPlainAscii(id)) {
+            byte[] frame = new byte[ACK_PREFIX.length + id.length() + 2];
+            System.arraycopy(ACK_PREFIX, 0, frame, 0, ACK_PREFIX.length);
+            for (int i = 0; i < id.length(); i++) {
+                frame[ACK_PREFIX.length + i] = (byte) id.charAt(i);
+            }
+            frame[frame.length - 2] = '"';
+            frame[frame.length - 1] = '}';
+            return frame;
+        }
         return write(64, g -> {
             g.writeStartObject();
             g.writeStringField("type", "ack");
@@ -99,6 +115,17 @@ final class FrameWriter {
             g.writeStringField("type", "closing");
             g.writeEndObject();
         });
+    }
+
+    /** True when JSON needs no escape for any character of {@code text}. */
+    private static boolean isPlainAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private interface Work {

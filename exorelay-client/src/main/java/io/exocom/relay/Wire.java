@@ -61,6 +61,8 @@ final class Wire {
     /** When anything (a frame, a ping, a pong) last arrived; see {@link #heartbeat(Duration)}. */
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile int closeCode = -1;
+    /** Set once this side sent its close frame: ExoCom's answer to it is not answered again. */
+    private volatile boolean closeSent;
     private volatile String closeReason;
 
     private Wire(Listener listener, long number) {
@@ -146,6 +148,7 @@ final class Wire {
         ch.closeFuture().addListener(ignored -> done.complete(null));
         ch.eventLoop().execute(() -> {
             outbox.drain();
+            closeSent = true;
             ch.writeAndFlush(new CloseWebSocketFrame(1000, "relay closing"));
         });
         ch.eventLoop().schedule(() -> abort("relay closed"), wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -222,8 +225,15 @@ final class Wire {
             } else if (frame instanceof CloseWebSocketFrame close) {
                 closeCode = close.statusCode();
                 closeReason = close.reasonText();
-                // Answer the close, then let the connection end; the code goes with the report below.
-                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), null)).addListener(ChannelFutureListener.CLOSE);
+                // Answer the close (unless it answers ours), then let the connection end; the code goes with the
+                // report below.
+                if (closeSent) {
+                    ctx.close();
+                } else {
+                    closeSent = true;
+                    ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), null))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
             }
         }
 

@@ -27,6 +27,39 @@ class ExoRelayConfigTest {
     }
 
     @Test
+    void anAddressInExocomHostSetsTlsAndPort() {
+        ExoRelayConfig wss = ExoRelay.builder().environment(Map.of("SERVICE_NAME", "todos",
+                "EXOCOM_HOST", "wss://exocom.apps:4443", "EXOCOM_PORT", "4100")).config();
+        assertTrue(wss.secure());
+        assertEquals("wss://exocom.apps:4443/services", wss.uri().toString());
+        ExoRelayConfig https = ExoRelay.builder().environment(Map.of("SERVICE_NAME", "todos",
+                "EXOCOM_HOST", "https://exocom.apps")).config();
+        assertEquals("wss://exocom.apps:3100/services", https.uri().toString());
+        ExoRelayConfig wsWithTls = ExoRelay.builder().environment(Map.of("SERVICE_NAME", "todos",
+                "EXOCOM_HOST", "ws://exocom.apps", "EXOCOM_TLS", "true")).config();
+        assertTrue(wsWithTls.secure(), "EXOCOM_TLS=true asks for TLS whatever the address says");
+        ExoRelayConfig plain = ExoRelay.builder().environment(Map.of("SERVICE_NAME", "todos",
+                "EXOCOM_TLS", "false")).config();
+        assertFalse(plain.secure());
+        IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class, () -> ExoRelay.builder()
+                .environment(Map.of("SERVICE_NAME", "todos", "EXOCOM_HOST", "ftp://exocom")).config());
+        assertTrue(scheme.getMessage().startsWith("EXOCOM_HOST: \"ftp://exocom\" has the scheme ftp"),
+                scheme.getMessage());
+    }
+
+    @Test
+    void theDefaultsAreTheNamedConstants() {
+        ExoRelayConfig config = ExoRelay.builder().service("web").config();
+        assertEquals(ExoRelayConfig.DEFAULT_REQUEST_TIMEOUT, config.requestTimeout());
+        assertEquals(ExoRelayConfig.DEFAULT_MAX_BUFFERED_SENDS, config.maxBufferedSends());
+        assertEquals(ExoRelayConfig.DEFAULT_HEARTBEAT_INTERVAL, config.heartbeatInterval());
+        assertEquals(ExoRelayConfig.DEFAULT_CLOSE_GRACE_PERIOD, config.closeGracePeriod());
+        assertEquals(ExoRelayConfig.DEFAULT_PORT, config.port());
+        assertFalse(config.secure());
+        assertNull(config.tlsCa());
+    }
+
+    @Test
     void defaultsToLocalhost3100AndTheHostNameAsInstance() {
         ExoRelayConfig config = ExoRelay.builder().environment(Map.of("SERVICE_NAME", "web")).config();
         assertEquals("ws://localhost:3100/services", config.uri().toString());

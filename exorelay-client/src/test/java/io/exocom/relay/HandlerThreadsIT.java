@@ -1,0 +1,75 @@
+package io.exocom.relay;
+
+import io.exocom.relay.testing.ExoComProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Where handlers run: a blocking handler on one of the relay's worker threads (never its event loop, so it may
+ * block), and an onAsync handler that holds no thread while its stage is pending.
+ */
+class HandlerThreadsIT {
+    static ExoComProcess exocom;
+
+    @BeforeAll
+    static void start() {
+        exocom = ExoComProcess.start(Await.routes());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (exocom != null) {
+            exocom.close();
+        }
+    }
+
+    @Test
+    void aHandlerRunsOnAWorkerThreadOfTheRelayAndMayBlock() {
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        try (ExoRelay worker = exocom.relay("worker").build().on("echo.say", (message, context) -> {
+            thread.complete(Thread.currentThread().getName());
+            Thread.sleep(50); // blocking here delays no frame: the event loop is another thread
+            context.reply("echo.said", message.payload());
+        });
+             ExoRelay web = exocom.relay("web").build()) {
+            Await.result(worker.start());
+            Await.result(web.start());
+            assertEquals("hi", Await.result(web.request("echo.say", "hi")).payload().asText());
+            assertTrue(Await.result(thread).startsWith("exorelay-worker-worker-"), Await.result(thread));
+        }
+    }
+
+    @Test
+    void pendingAsyncHandlersHoldNoThread() {
+        int pending = 50;
+        List<CompletableFuture<Void>> stages = new CopyOnWriteArrayList<>();
+        try (ExoRelay worker = exocom.relay("worker").prefetch(pending).build().onAsync("work.do", (message, context) -> {
+            CompletableFuture<Void> stage = new CompletableFuture<>();
+            stages.add(stage);
+            return stage;
+        });
+             ExoRelay web = exocom.relay("web").build()) {
+            Await.result(worker.start());
+            Await.result(web.start());
+            List<CompletionStage<Accepted>> sent = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < pending; i++) {
+                sent.add(web.send("work.do", i));
+            }
+            sent.forEach(Await::result);
+            Await.until("every command is being handled", () -> stages.size() == pending);
+            long workerThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.isAlive() && t.getName().startsWith("exorelay-worker-worker-")).count();
+            assertTrue(workerThreads < pending, pending + " handlers pending on " + workerThreads + " worker threads");
+            stages.forEach(stage -> stage.complete(null));
+        }
+    }
+}
