@@ -21,7 +21,7 @@ final class Connection {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
     /** The protocol version this relay speaks (docs/PROTOCOL.md). */
-    static final String PROTOCOL_VERSION = "1.1";
+    static final String PROTOCOL_VERSION = "1.2";
 
     private final ExoRelayConfig config;
     private final String who;
@@ -129,6 +129,25 @@ final class Connection {
             }
         }
         return pending.result().minimalCompletionStage();
+    }
+
+    /** Acks on {@code wire} if it is still open, batched where ExoCom reads batched acks. */
+    void ack(Wire wire, String id, byte[] single) {
+        if (wire.isOpen()) {
+            wire.ack(id, single);
+        }
+    }
+
+    /** Whether a {@code MAJOR.MINOR} version is at least {@code major.minor}; false for anything else. */
+    static boolean atLeast(String version, int major, int minor) {
+        int dot = version == null ? -1 : version.indexOf('.');
+        try {
+            int m = Integer.parseInt(version.substring(0, dot));
+            int n = Integer.parseInt(version.substring(dot + 1));
+            return m > major || (m == major && n >= minor);
+        } catch (RuntimeException notAVersion) {
+            return false;
+        }
     }
 
     /** Writes a frame on {@code wire} if it is still open; acks and nacks belong to the wire a delivery came on. */
@@ -318,6 +337,7 @@ final class Connection {
             backoff.reset();
             connection = ++registrations;
             brokerProtocol = registered.protocol();
+            wire.batchAcks(atLeast(brokerProtocol, 1, 2));
             if (registered.maxFrameSize() > 0) {
                 maxFrameSize = registered.maxFrameSize();
             }

@@ -278,7 +278,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
 
         @Override
         public void ack(Wire wire, String id) {
-            connection.write(wire, writer.ack(id));
+            connection.ack(wire, id, writer.ack(id));
         }
 
         @Override

@@ -18,6 +18,9 @@ import java.util.List;
  */
 final class FrameWriter {
     private static final byte[] ACK_PREFIX = "{\"type\":\"ack\",\"id\":\"".getBytes(StandardCharsets.US_ASCII);
+    /** Ids per batched ack: 1,000 ids of at most 200 characters stay far below any frame limit (the broker takes 10,000). */
+    static final int ACK_IDS_PER_FRAME = 1000;
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
     private final ObjectMapper mapper;
 
     FrameWriter(ObjectMapper mapper) {
@@ -80,6 +83,10 @@ final class FrameWriter {
      * the bytes are exactly those the generator writes.
      */
     byte[] ack(String id) {
+        return ackOf(id);
+    }
+
+    private static byte[] ackOf(String id) {
         if (isPlainAscii(id)) {
             byte[] frame = new byte[ACK_PREFIX.length + id.length() + 2];
             System.arraycopy(ACK_PREFIX, 0, frame, 0, ACK_PREFIX.length);
@@ -90,12 +97,33 @@ final class FrameWriter {
             frame[frame.length - 1] = '}';
             return frame;
         }
-        return write(64, g -> {
+        ByteArrayBuilder out = new ByteArrayBuilder(64);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("type", "ack");
             g.writeStringField("id", id);
             g.writeEndObject();
-        });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** One ack frame for several ids (protocol 1.2); a single id is the plain 1.0 ack. */
+    static byte[] acks(List<String> ids) {
+        if (ids.size() == 1) {
+            return ackOf(ids.get(0));
+        }
+        ByteArrayBuilder out = new ByteArrayBuilder(24 + 40 * ids.size());
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("type", "ack");
+            list(g, "ids", ids);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     byte[] nack(String id, boolean requeue, String reason) {

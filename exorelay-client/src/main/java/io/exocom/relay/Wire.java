@@ -58,6 +58,8 @@ final class Wire {
     private volatile boolean handshook;
     private volatile Channel channel;
     private volatile Outbox outbox;
+    /** Whether ExoCom said protocol 1.2 or later on this wire: acks then go out batched. */
+    private volatile boolean batchesAcks;
     /** When anything (a frame, a ping, a pong) last arrived; see {@link #heartbeat(Duration)}. */
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile int closeCode = -1;
@@ -134,6 +136,23 @@ final class Wire {
         Outbox out = outbox;
         if (out != null && !ended.get()) {
             out.add(frame);
+        }
+    }
+
+    /** From {@code registered}: whether ExoCom reads batched acks (protocol 1.2) on this wire. */
+    void batchAcks(boolean batched) {
+        batchesAcks = batched;
+    }
+
+    /** Acks {@code id}: batched with the others of this batch when ExoCom speaks 1.2, else as its own frame. */
+    void ack(String id, byte[] single) {
+        Outbox out = outbox;
+        if (out != null && !ended.get()) {
+            if (batchesAcks) {
+                out.addAck(id);
+            } else {
+                out.add(single);
+            }
         }
     }
 
