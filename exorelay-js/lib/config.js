@@ -158,8 +158,15 @@ function resolveConfig(options = {}, env = process.env) {
     prefetch = options.prefetch;
   }
   const reconnectMinDelay = duration(options, 'reconnectMinDelay');
-  const address = present(options.exocomUrl) ? parseUrl(String(options.exocomUrl).trim(), 'exocomUrl')
-    : present(env.EXOCOM_URL) ? parseUrl(env.EXOCOM_URL.trim(), 'EXOCOM_URL') : undefined;
+  // The address may come whole: exocomUrl, EXOCOM_URL, or a ws:// or wss:// EXOCOM_HOST (as the Java relay reads it)
+  let address;
+  if (present(options.exocomUrl)) {
+    address = parseUrl(String(options.exocomUrl).trim(), 'exocomUrl');
+  } else if (present(env.EXOCOM_URL)) {
+    address = parseUrl(env.EXOCOM_URL.trim(), 'EXOCOM_URL');
+  } else if (/^wss?:\/\//i.test(exocomHost)) {
+    address = parseUrl(exocomHost, present(options.exocomHost) ? 'exocomHost' : 'EXOCOM_HOST');
+  }
   const tlsCa = present(options.tlsCa) ? String(options.tlsCa).trim()
     : present(env.EXOCOM_TLS_CA) ? env.EXOCOM_TLS_CA.trim() : undefined;
   let secure;

@@ -140,6 +140,12 @@ describe('TLS settings', () => {
     assert.equal(resolveConfig({}, { ...base }).url, 'ws://localhost:3100/services');
   });
 
+  it('EXOCOM_HOST may be a whole ws:// or wss:// address, as the Java relay reads it', () => {
+    const config = resolveConfig({}, { ...base, EXOCOM_HOST: 'wss://exocom.exocom.svc:4000' });
+    assert.equal(config.url, 'wss://exocom.exocom.svc:4000/services');
+    assert.equal(config.secure, true);
+  });
+
   it('EXOCOM_URL gives the whole address, with the default port and path', () => {
     const config = resolveConfig({}, { ...base, EXOCOM_URL: 'wss://exocom.exocom.svc' });
     assert.equal(config.url, 'wss://exocom.exocom.svc:3100/services');

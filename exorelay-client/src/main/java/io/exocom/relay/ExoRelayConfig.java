@@ -23,7 +23,7 @@ import java.util.UUID;
  *   <tr><td>{@code SERVICE_NAME}</td><td>required</td></tr>
  *   <tr><td>{@code EXOCOM_HOST}</td><td>{@code localhost}</td></tr>
  *   <tr><td>{@code EXOCOM_PORT}</td><td>{@code 3100}</td></tr>
- *   <tr><td>{@code EXOCOM_INSTANCE}</td><td>the host name</td></tr>
+ *   <tr><td>{@code EXOCOM_INSTANCE}</td><td>the host name and the process id</td></tr>
  *   <tr><td>{@code EXOCOM_TOKEN} or {@code EXOCOM_TOKEN_FILE}</td><td>none (authentication off)</td></tr>
  *   <tr><td>{@code EXOCOM_TLS}</td><td>{@code false}; {@code true} connects with {@code wss://}</td></tr>
  *   <tr><td>{@code EXOCOM_TLS_CA}</td><td>none: the system trust store verifies ExoCom's certificate</td></tr>
@@ -262,7 +262,16 @@ public record ExoRelayConfig(
         }
     }
 
+    /**
+     * The host name and the process id: with the host name alone, two processes of one service on one machine would
+     * be one instance, and ExoCom replaces an instance's older connection by its newer one, so they would push each
+     * other out in turn.
+     */
     private static String defaultInstance() {
+        return hostName() + "-" + ProcessHandle.current().pid();
+    }
+
+    private static String hostName() {
         try {
             String name = InetAddress.getLocalHost().getHostName();
             if (name != null && !name.isBlank()) {
@@ -319,7 +328,7 @@ public record ExoRelayConfig(
             return self();
         }
 
-        /** This running copy's name ({@code EXOCOM_INSTANCE}); default: the host name. */
+        /** This running copy's name ({@code EXOCOM_INSTANCE}); default: the host name and the process id. */
         public B instance(String instance) {
             this.instance = instance;
             return self();
