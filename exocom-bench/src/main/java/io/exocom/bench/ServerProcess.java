@@ -64,7 +64,10 @@ final class ServerProcess implements AutoCloseable {
         Files.createDirectories(logDir); // a fresh clone has no results/logs yet: the data directory goes inside it
         List<String> full = new ArrayList<>(command);
         full.addAll(List.of("--routes", routes.toString(), "--port", Integer.toString(port)));
+        // every client of the harness comes from 127.0.0.1: the scale scenario's 2,000 relays would pass the
+        // per-address cap (1,000) that protects a real broker from one misbehaving host
         return launch(label, full, Map.of("EXOCOM_LOG_MESSAGES", "false", "EXOCOM_HOST_BIND", "127.0.0.1",
+                "EXOCOM_MAX_CONNECTIONS_PER_ADDRESS", "10000",
                 "EXOCOM_PORT", Integer.toString(port), "EXOCOM_DATA_DIR",
                 Files.createTempDirectory(logDir, "exocom-data-").toString()), port, logDir, ServerProcess::probeExoCom);
     }
