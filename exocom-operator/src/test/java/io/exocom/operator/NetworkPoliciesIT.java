@@ -1,0 +1,116 @@
+package io.exocom.operator;
+
+import io.exocom.operator.PolicyCheck.PodRef;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The chart's NetworkPolicies, server-side applied to the real API server and read back as it stored them: the
+ * broker accepts only ExoService pods of the watched namespaces and the operator, on its port; ExoService pods
+ * of a watched namespace may reach the broker and DNS and nothing else; networkPolicies.enabled=false renders none.
+ */
+class NetworkPoliciesIT {
+    static final String NS = "np-exocom";
+    static final String WATCHED = "np-shop";
+    static final String OTHER = "np-other";
+    static final int PORT = 3100;
+
+    static TestCluster cluster;
+    static KubernetesClient client;
+    static List<Map<String, Object>> rendered;
+    static NetworkPolicy broker;
+    static NetworkPolicy relays;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = TestCluster.get();
+        client = cluster.client();
+        for (String ns : List.of(NS, WATCHED, OTHER)) {
+            cluster.namespace(ns);
+        }
+        rendered = K8sFiles.helmTemplate(cluster, "np", NS, "watch.namespaces={" + WATCHED + "}");
+        for (Map<String, Object> object : rendered) {
+            if ("NetworkPolicy".equals(K8sFiles.kind(object))) {
+                NetworkPolicy policy = K8sFiles.as(object, NetworkPolicy.class);
+                String ns = policy.getMetadata().getNamespace() == null ? NS : policy.getMetadata().getNamespace();
+                NetworkPolicy stored = client.network().v1().networkPolicies().inNamespace(ns).resource(policy)
+                        .fieldManager("helm").forceConflicts().serverSideApply();
+                if (ns.equals(NS)) {
+                    broker = stored;
+                } else {
+                    relays = stored;
+                }
+            }
+        }
+    }
+
+    /** A pod in a namespace, with that namespace's labels as the API server keeps them. */
+    static PodRef pod(String namespace, Map<String, String> labels) {
+        return new PodRef(namespace, client.namespaces().withName(namespace).get().getMetadata().getLabels(), labels);
+    }
+
+    static Map<String, String> templateLabels(String kind) {
+        Map<String, Object> object = rendered.stream().filter(o -> kind.equals(K8sFiles.kind(o))).findFirst().orElseThrow();
+        return "StatefulSet".equals(kind)
+                ? K8sFiles.as(object, StatefulSet.class).getSpec().getTemplate().getMetadata().getLabels()
+                : K8sFiles.as(object, Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
+    }
+
+    /** The labels the operator puts on an ExoService workload's pods, beside the user's own. */
+    static Map<String, String> exoServicePod(String service) {
+        Map<String, String> labels = new HashMap<>(Map.of("app", service));
+        labels.put(io.exocom.operator.control.RelayEnvironment.SERVICE_LABEL, service);
+        return labels;
+    }
+
+    @Test
+    void theBrokerAcceptsOnlyExoServicePodsOfWatchedNamespacesAndTheOperator() {
+        PodRef brokerPod = pod(NS, templateLabels("StatefulSet"));
+        assertTrue(PolicyCheck.selects(broker, brokerPod), "the policy selects the broker's pods");
+        assertTrue(PolicyCheck.ingressAllows(broker, pod(WATCHED, exoServicePod("todos")), brokerPod, PORT));
+        assertTrue(PolicyCheck.ingressAllows(broker, pod(NS, templateLabels("Deployment")), brokerPod, PORT),
+                "the operator");
+        assertTrue(PolicyCheck.ingressAllows(broker, pod(NS, exoServicePod("helm-test")), brokerPod, PORT),
+                "the helm test pod in the release namespace");
+        assertFalse(PolicyCheck.ingressAllows(broker, pod(WATCHED, Map.of("app", "todos")), brokerPod, PORT),
+                "a pod that is no ExoService's");
+        assertFalse(PolicyCheck.ingressAllows(broker, pod(OTHER, exoServicePod("todos")), brokerPod, PORT),
+                "an ExoService pod of a namespace the operator does not watch");
+        assertFalse(PolicyCheck.ingressAllows(broker, pod(WATCHED, exoServicePod("todos")), brokerPod, 8080),
+                "another port");
+        assertEquals(List.of("Ingress"), broker.getSpec().getPolicyTypes());
+    }
+
+    @Test
+    void exoServicePodsOfAWatchedNamespaceMayReachTheBrokerAndDnsOnly() {
+        PodRef todos = pod(WATCHED, exoServicePod("todos"));
+        assertTrue(PolicyCheck.selects(relays, todos));
+        assertFalse(PolicyCheck.selects(relays, pod(WATCHED, Map.of("app", "database"))), "other pods are left alone");
+        PodRef brokerPod = pod(NS, templateLabels("StatefulSet"));
+        assertTrue(PolicyCheck.egressAllows(relays, todos, brokerPod, PORT, "TCP"));
+        assertTrue(PolicyCheck.egressAllows(relays, todos, pod("kube-system", Map.of("k8s-app", "kube-dns")), 53, "UDP"));
+        assertFalse(PolicyCheck.egressAllows(relays, todos, pod(NS, templateLabels("Deployment")), 8080, "TCP"),
+                "not the operator");
+        assertFalse(PolicyCheck.egressAllows(relays, todos, pod(WATCHED, Map.of("app", "database")), 5432, "TCP"),
+                "nothing else unless networkPolicies.relayEgressExtra adds it");
+    }
+
+    @Test
+    void theSwitchTurnsThemOff() throws Exception {
+        List<Map<String, Object>> off = K8sFiles.helmTemplate(cluster, "np", NS, "watch.namespaces={" + WATCHED + "}",
+                "networkPolicies.enabled=false");
+        assertEquals(List.of(), off.stream().filter(o -> "NetworkPolicy".equals(K8sFiles.kind(o))).toList());
+    }
+}
