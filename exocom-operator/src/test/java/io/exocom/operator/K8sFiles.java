@@ -35,6 +35,19 @@ public final class K8sFiles {
     /** {@code helm template RELEASE chart --namespace NS --set ...}: every rendered object, hooks included. */
     public static List<Map<String, Object>> helmTemplate(TestCluster cluster, String release, String namespace,
                                                          String... sets) throws IOException, InterruptedException {
+        Rendered rendered = render(cluster, release, namespace, sets);
+        if (rendered.exit() != 0) {
+            throw new AssertionError("helm template " + String.join(" ", sets) + " failed: " + rendered.error());
+        }
+        return documents(rendered.out());
+    }
+
+    /** What helm printed and its exit status. */
+    public record Rendered(int exit, String out, String error) {
+    }
+
+    public static Rendered render(TestCluster cluster, String release, String namespace, String... sets)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(cluster.bin().resolve("helm").toString(), "template", release,
                 chart().toString(), "--namespace", namespace));
         for (String set : sets) {
@@ -44,10 +57,11 @@ public final class K8sFiles {
         Path err = Files.createTempFile("helm", ".err");
         Process helm = new ProcessBuilder(command).redirectError(err.toFile()).start();
         String out = new String(helm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!helm.waitFor(2, TimeUnit.MINUTES) || helm.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed: " + Files.readString(err));
+        if (!helm.waitFor(2, TimeUnit.MINUTES)) {
+            helm.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish in 2 minutes");
         }
-        return documents(out);
+        return new Rendered(helm.exitValue(), out, Files.readString(err));
     }
 
     /** The objects of every file in k8s/manifests/. */

@@ -108,6 +108,33 @@ class NetworkPoliciesIT {
     }
 
     @Test
+    void theManifestsBrokerPolicyAdmitsExoServicePodsOfAnyNamespaceAndTheOperatorOnly() throws Exception {
+        List<Map<String, Object>> manifests = K8sFiles.manifests();
+        Map<String, Object> namespace = manifests.stream().filter(o -> "Namespace".equals(K8sFiles.kind(o))).findFirst()
+                .orElseThrow();
+        client.namespaces().resource(K8sFiles.as(namespace, io.fabric8.kubernetes.api.model.Namespace.class))
+                .serverSideApply();
+        NetworkPolicy policy = K8sFiles.as(manifests.stream().filter(o -> "NetworkPolicy".equals(K8sFiles.kind(o)))
+                .findFirst().orElseThrow(), NetworkPolicy.class);
+        NetworkPolicy stored = client.network().v1().networkPolicies().inNamespace("exocom").resource(policy)
+                .fieldManager("kubectl").forceConflicts().serverSideApply();
+        Map<String, String> brokerLabels = manifestTemplateLabels(manifests, "StatefulSet");
+        PodRef brokerPod = pod("exocom", brokerLabels);
+        assertTrue(PolicyCheck.ingressAllows(stored, pod(OTHER, exoServicePod("todos")), brokerPod, PORT));
+        assertTrue(PolicyCheck.ingressAllows(stored, pod("exocom", manifestTemplateLabels(manifests, "Deployment")),
+                brokerPod, PORT), "the operator");
+        assertFalse(PolicyCheck.ingressAllows(stored, pod(OTHER, Map.of("app", "todos")), brokerPod, PORT));
+        assertFalse(PolicyCheck.ingressAllows(stored, pod(OTHER, exoServicePod("todos")), brokerPod, 8080));
+    }
+
+    static Map<String, String> manifestTemplateLabels(List<Map<String, Object>> objects, String kind) {
+        Map<String, Object> object = objects.stream().filter(o -> kind.equals(K8sFiles.kind(o))).findFirst().orElseThrow();
+        return "StatefulSet".equals(kind)
+                ? K8sFiles.as(object, StatefulSet.class).getSpec().getTemplate().getMetadata().getLabels()
+                : K8sFiles.as(object, Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
+    }
+
+    @Test
     void theSwitchTurnsThemOff() throws Exception {
         List<Map<String, Object>> off = K8sFiles.helmTemplate(cluster, "np", NS, "watch.namespaces={" + WATCHED + "}",
                 "networkPolicies.enabled=false");
