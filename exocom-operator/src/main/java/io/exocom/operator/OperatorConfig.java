@@ -51,4 +51,18 @@ public interface OperatorConfig {
     /** EXOCOM_BROKER_CA_FILE: the CA of the broker's certificate, given to relays (EXOCOM_TLS_CA). */
     @WithName("broker-ca-file")
     Optional<String> brokerCaFile();
+
+    /** EXOCOM_RELAY_NETWORK_POLICY: keep a NetworkPolicy for ExoService pods in each namespace with ExoServices. */
+    @WithName("relay-network-policy")
+    @WithDefault("false")
+    boolean relayNetworkPolicy();
+
+    /** EXOCOM_BROKER_POD_SELECTOR: the broker pods' labels, key=value,key=value (for that policy). */
+    @WithName("broker-pod-selector")
+    @WithDefault("app.kubernetes.io/name=exocom,app.kubernetes.io/component=broker")
+    String brokerPodSelector();
+
+    /** EXOCOM_RELAY_EGRESS_EXTRA: further egress rules of that policy, a JSON list. */
+    @WithName("relay-egress-extra")
+    Optional<String> relayEgressExtra();
 }

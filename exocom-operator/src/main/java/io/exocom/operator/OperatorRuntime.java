@@ -1,6 +1,7 @@
 package io.exocom.operator;
 
 import io.exocom.operator.control.OperatorSettings;
+import io.exocom.operator.control.RelayNetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -30,7 +31,10 @@ public class OperatorRuntime {
         OperatorSettings settings = new OperatorSettings(OperatorSettings.parseNamespaces(config.watchNamespaces()),
                 routes[0], routes[1], config.brokerHost(), config.brokerPort(),
                 new OperatorSettings.RelayToken(config.relayTokenAudience(), config.relayTokenExpiration()),
-                config.brokerTls(), config.brokerCaFile().map(java.nio.file.Path::of).orElse(null));
+                config.brokerTls(), config.brokerCaFile().map(java.nio.file.Path::of).orElse(null),
+                config.relayNetworkPolicy() ? new RelayNetworkPolicy.Settings(
+                        RelayNetworkPolicy.Settings.parseSelector(config.brokerPodSelector()),
+                        RelayNetworkPolicy.Settings.parseEgress(config.relayEgressExtra().orElse(null))) : null);
         LOG.infof("ExoCom operator: watching ExoServices in %s; routing table in ConfigMap %s/%s; relays get "
                         + "EXOCOM_HOST=%s EXOCOM_PORT=%d%s and a ServiceAccount token of audience %s; API server %s",
                 settings.scope(), settings.routesNamespace(), settings.routesName(), settings.brokerHost(),

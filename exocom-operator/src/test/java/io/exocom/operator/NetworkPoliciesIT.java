@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chart's NetworkPolicies, server-side applied to the real API server and read back as it stored them: the
- * broker accepts only ExoService pods of the watched namespaces and the operator, on its port; ExoService pods
- * of a watched namespace may reach the broker and DNS and nothing else; networkPolicies.enabled=false renders none.
+ * broker accepts only ExoService pods of the watched namespaces and the operator, on its port (the relays'
+ * policies are the operator's: OperatorTlsAndNetworkPolicyIT); networkPolicies.enabled=false renders none and
+ * tells the operator to keep none.
  */
 class NetworkPoliciesIT {
     static final String NS = "np-exocom";
@@ -31,7 +32,6 @@ class NetworkPoliciesIT {
     static KubernetesClient client;
     static List<Map<String, Object>> rendered;
     static NetworkPolicy broker;
-    static NetworkPolicy relays;
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,11 +47,8 @@ class NetworkPoliciesIT {
                 String ns = policy.getMetadata().getNamespace() == null ? NS : policy.getMetadata().getNamespace();
                 NetworkPolicy stored = client.network().v1().networkPolicies().inNamespace(ns).resource(policy)
                         .fieldManager("helm").forceConflicts().serverSideApply();
-                if (ns.equals(NS)) {
-                    broker = stored;
-                } else {
-                    relays = stored;
-                }
+                assertEquals(NS, ns, "the chart renders the broker's policy only; the operator keeps the relays' ones");
+                broker = stored;
             }
         }
     }
@@ -94,20 +91,6 @@ class NetworkPoliciesIT {
     }
 
     @Test
-    void exoServicePodsOfAWatchedNamespaceMayReachTheBrokerAndDnsOnly() {
-        PodRef todos = pod(WATCHED, exoServicePod("todos"));
-        assertTrue(PolicyCheck.selects(relays, todos));
-        assertFalse(PolicyCheck.selects(relays, pod(WATCHED, Map.of("app", "database"))), "other pods are left alone");
-        PodRef brokerPod = pod(NS, templateLabels("StatefulSet"));
-        assertTrue(PolicyCheck.egressAllows(relays, todos, brokerPod, PORT, "TCP"));
-        assertTrue(PolicyCheck.egressAllows(relays, todos, pod("kube-system", Map.of("k8s-app", "kube-dns")), 53, "UDP"));
-        assertFalse(PolicyCheck.egressAllows(relays, todos, pod(NS, templateLabels("Deployment")), 8080, "TCP"),
-                "not the operator");
-        assertFalse(PolicyCheck.egressAllows(relays, todos, pod(WATCHED, Map.of("app", "database")), 5432, "TCP"),
-                "nothing else unless networkPolicies.relayEgressExtra adds it");
-    }
-
-    @Test
     void theManifestsBrokerPolicyAdmitsExoServicePodsOfAnyNamespaceAndTheOperatorOnly() throws Exception {
         List<Map<String, Object>> manifests = K8sFiles.manifests();
         Map<String, Object> namespace = manifests.stream().filter(o -> "Namespace".equals(K8sFiles.kind(o))).findFirst()
@@ -139,5 +122,22 @@ class NetworkPoliciesIT {
         List<Map<String, Object>> off = K8sFiles.helmTemplate(cluster, "np", NS, "watch.namespaces={" + WATCHED + "}",
                 "networkPolicies.enabled=false");
         assertEquals(List.of(), off.stream().filter(o -> "NetworkPolicy".equals(K8sFiles.kind(o))).toList());
+        assertEquals("false", operatorEnv(off).get("EXOCOM_RELAY_NETWORK_POLICY"));
+        Map<String, String> on = operatorEnv(rendered);
+        assertEquals("true", on.get("EXOCOM_RELAY_NETWORK_POLICY"));
+        assertEquals("app.kubernetes.io/instance=np,app.kubernetes.io/component=broker", on.get("EXOCOM_BROKER_POD_SELECTOR"),
+                "the operator's relays' policies point at the broker's pods");
+        assertTrue(PolicyCheck.matches(new io.fabric8.kubernetes.api.model.LabelSelector(null,
+                io.exocom.operator.control.RelayNetworkPolicy.Settings.parseSelector(on.get("EXOCOM_BROKER_POD_SELECTOR"))),
+                templateLabels("StatefulSet")));
+    }
+
+    static Map<String, String> operatorEnv(List<Map<String, Object>> objects) {
+        Map<String, String> env = new HashMap<>();
+        Deployment operator = K8sFiles.as(objects.stream().filter(o -> "Deployment".equals(K8sFiles.kind(o))).findFirst()
+                .orElseThrow(), Deployment.class);
+        operator.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
+                .forEach(e -> env.put(e.getName(), e.getValue()));
+        return env;
     }
 }

@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  *       which is published;</li>
  *   <li>the desired state of the workloads, decided without side effects ({@link WorkloadPlan}) from the
  *       Deployments in the informer's cache;</li>
- *   <li>small named apply steps: {@link #releaseWorkload}, {@link #publishBrokerCa}, {@link #applyRelayEnvironment};</li>
+ *   <li>small named apply steps: {@link #releaseWorkload}, {@link #applyNetworkPolicy}, {@link #publishBrokerCa},
+ *       {@link #applyRelayEnvironment};</li>
  *   <li>the status, built in one place ({@link StatusBuilder}).</li>
  * </ol>
  * A change of any ExoService's routes, and of any watched Deployment, re-reconciles the ExoServices it can affect,
@@ -51,6 +52,7 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
     private final RoutesPublisher publisher;
     private final RelayEnvironment relayEnvironment;
     private final BrokerCaPublisher brokerCa;
+    private final RelayNetworkPolicy networkPolicy;
     private final EventRecorder events;
     private final MeterRegistry metrics;
     private volatile InformerEventSource<Deployment, ExoService> deployments;
@@ -60,6 +62,7 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
         this.publisher = new RoutesPublisher(client, settings);
         this.relayEnvironment = new RelayEnvironment(client, settings);
         this.brokerCa = new BrokerCaPublisher(client, settings);
+        this.networkPolicy = new RelayNetworkPolicy(client, settings);
         this.events = new EventRecorder(client);
         this.metrics = metrics == null ? new SimpleMeterRegistry() : metrics;
     }
@@ -107,6 +110,9 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
             releaseWorkload(resource, plan.release());
         }
         WorkloadOutcome workload = new WorkloadOutcome.None();
+        if (verdict.outcome() == RoutesCompiler.Outcome.ROUTED) {
+            applyNetworkPolicy(resource);
+        }
         if (plan.apply()) {
             publishBrokerCa(resource);
             workload = applyRelayEnvironment(resource, plan.deployment(), verdict.service());
@@ -144,6 +150,13 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
             verdict = compiled.verdict(resource);
         }
         return verdict;
+    }
+
+    /** The relays' NetworkPolicy in the ExoService's namespace, before its pods get the label it selects. */
+    private void applyNetworkPolicy(ExoService resource) {
+        if (networkPolicy.enabled()) {
+            networkPolicy.apply(resource.getMetadata().getNamespace());
+        }
     }
 
     /** The CA next to the workload, before the workload mounts it. */

@@ -17,9 +17,11 @@ import java.util.TreeSet;
  * @param brokerTls       whether the broker runs with TLS: relays then get EXOCOM_TLS=true
  * @param brokerCaFile    the broker certificate's CA (PEM), copied next to each workload for EXOCOM_TLS_CA; null:
  *                        relays verify against their system trust store
+ * @param relayNetworkPolicy the NetworkPolicy the operator keeps in each namespace with ExoServices; null: none
  */
 public record OperatorSettings(Set<String> namespaces, String routesNamespace, String routesName, String brokerHost,
-                               int brokerPort, RelayToken relayToken, boolean brokerTls, Path brokerCaFile) {
+                               int brokerPort, RelayToken relayToken, boolean brokerTls, Path brokerCaFile,
+                               RelayNetworkPolicy.Settings relayNetworkPolicy) {
     public static final String ROUTES_KEY = "routes.yaml";
     public static final String FIELD_MANAGER = "exocom-operator";
 
@@ -49,10 +51,10 @@ public record OperatorSettings(Set<String> namespaces, String routesNamespace, S
         relayToken = relayToken == null ? RelayToken.DEFAULT : relayToken;
     }
 
-    /** Without TLS, with the default relay token. */
+    /** Without TLS, with the default relay token, without NetworkPolicies. */
     public OperatorSettings(Set<String> namespaces, String routesNamespace, String routesName, String brokerHost,
                             int brokerPort) {
-        this(namespaces, routesNamespace, routesName, brokerHost, brokerPort, RelayToken.DEFAULT, false, null);
+        this(namespaces, routesNamespace, routesName, brokerHost, brokerPort, RelayToken.DEFAULT, false, null, null);
     }
 
     /** "ns/name" as in EXOCOM_ROUTES_CONFIGMAP. */
