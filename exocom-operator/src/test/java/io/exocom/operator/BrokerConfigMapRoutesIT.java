@@ -83,6 +83,9 @@ class BrokerConfigMapRoutesIT {
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(brokerLog.toFile());
         builder.environment().put("EXOCOM_PORT", Integer.toString(port));
         builder.environment().put("EXOCOM_HOST_BIND", "127.0.0.1");
+        // a journal of its own: the default (exocom-data in the working directory) would outlive the run, and the
+        // next run's broker would redeliver what this one left unacknowledged
+        builder.environment().put("EXOCOM_DATA_DIR", Files.createTempDirectory("exocom-broker-data").toString());
         builder.environment().put("EXOCOM_ROUTES_CONFIGMAP", BROKER_NS + "/" + ROUTES);
         builder.environment().put("KUBECONFIG", kubeconfig.toString());
         builder.environment().remove("EXOCOM_ROUTES");
