@@ -1,6 +1,7 @@
 package io.exocom.operator;
 
 import io.exocom.operator.control.OperatorSettings;
+import io.exocom.operator.control.RelayNetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -28,10 +29,17 @@ public class OperatorRuntime {
     void start(@Observes StartupEvent event) {
         String[] routes = OperatorSettings.splitConfigMap(config.routesConfigMap());
         OperatorSettings settings = new OperatorSettings(OperatorSettings.parseNamespaces(config.watchNamespaces()),
-                routes[0], routes[1], config.brokerHost(), config.brokerPort());
+                routes[0], routes[1], config.brokerHost(), config.brokerPort(),
+                new OperatorSettings.RelayToken(config.relayTokenAudience(), config.relayTokenExpiration()),
+                config.brokerTls(), config.brokerCaFile().map(java.nio.file.Path::of).orElse(null),
+                config.relayNetworkPolicy() ? new RelayNetworkPolicy.Settings(
+                        RelayNetworkPolicy.Settings.parseSelector(config.brokerPodSelector()),
+                        RelayNetworkPolicy.Settings.parseEgress(config.relayEgressExtra().orElse(null))) : null);
         LOG.infof("ExoCom operator: watching ExoServices in %s; routing table in ConfigMap %s/%s; relays get "
-                        + "EXOCOM_HOST=%s EXOCOM_PORT=%d; API server %s", settings.scope(), settings.routesNamespace(),
-                settings.routesName(), settings.brokerHost(), settings.brokerPort(), client.getMasterUrl());
+                        + "EXOCOM_HOST=%s EXOCOM_PORT=%d%s and a ServiceAccount token of audience %s; API server %s",
+                settings.scope(), settings.routesNamespace(), settings.routesName(), settings.brokerHost(),
+                settings.brokerPort(), settings.brokerTls() ? " EXOCOM_TLS=true" : "", settings.relayToken().audience(),
+                client.getMasterUrl());
         operator = new ExoComOperator(client, settings, registry).start();
     }
 

@@ -62,10 +62,15 @@ class BrokerConfigMapRoutesIT {
         operator = new ExoComOperator(client, new OperatorSettings(Set.of(NS), BROKER_NS, ROUTES,
                 "exocom." + BROKER_NS + ".svc", 3100), null).start();
         client.resources(ExoService.class).inNamespace(NS).resource(exo("todos", List.of("todos.listed"), List.of("todos.list"))).create();
-        client.resources(ExoService.class).inNamespace(NS).resource(exo("web", List.of("todos.create"), List.of())).create();
+        // web names its ServiceAccount: the table then carries serviceAccounts beside services, which this
+        // broker must read as it reads any table
+        ExoService web = exo("web", List.of("todos.create"), List.of());
+        web.getSpec().setServiceAccountName("web");
+        client.resources(ExoService.class).inNamespace(NS).resource(web).create();
         Await.until("routes of web and todos published", TestCluster.timeout(),
                 () -> client.configMaps().inNamespace(BROKER_NS).withName(ROUTES).get(),
-                map -> map != null && map.getData().get(OperatorSettings.ROUTES_KEY).contains("\"web\""));
+                map -> map != null && map.getData().get(OperatorSettings.ROUTES_KEY)
+                        .contains("web: system:serviceaccount:" + NS + ":web"));
 
         Path kubeconfig = leastPrivilegeKubeconfig();
         Path jar = Path.of(System.getProperty("exocom.jar", "../exocom-quarkus/target/quarkus-app/quarkus-run.jar"));
@@ -78,6 +83,9 @@ class BrokerConfigMapRoutesIT {
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(brokerLog.toFile());
         builder.environment().put("EXOCOM_PORT", Integer.toString(port));
         builder.environment().put("EXOCOM_HOST_BIND", "127.0.0.1");
+        // a journal of its own: the default (exocom-data in the working directory) would outlive the run, and the
+        // next run's broker would redeliver what this one left unacknowledged
+        builder.environment().put("EXOCOM_DATA_DIR", Files.createTempDirectory("exocom-broker-data").toString());
         builder.environment().put("EXOCOM_ROUTES_CONFIGMAP", BROKER_NS + "/" + ROUTES);
         builder.environment().put("KUBECONFIG", kubeconfig.toString());
         builder.environment().remove("EXOCOM_ROUTES");

@@ -102,6 +102,11 @@ class ExoServiceOperatorIT {
         }
     }
 
+    static String routesYaml() {
+        ConfigMap map = client.configMaps().inNamespace(BROKER_NS).withName(ROUTES).get();
+        return map == null ? "" : map.getData().get(OperatorSettings.ROUTES_KEY);
+    }
+
     static Deployment deployment(String name, Map<String, String> userEnv) {
         return new DeploymentBuilder().withNewMetadata().withNamespace(NS).withName(name).endMetadata()
                 .withNewSpec().withNewSelector().addToMatchLabels("app", name).endSelector()
@@ -226,7 +231,22 @@ class ExoServiceOperatorIT {
         Map<String, String> env = Await.until("relay env on Deployment shop", TestCluster.timeout(), () -> env("shop"),
                 e -> e.containsKey("SERVICE_NAME"));
         assertEquals(Map.of("LOG_LEVEL", "debug", "EXOCOM_HOST", "exocom.exocom-operator-it.svc", "EXOCOM_PORT", "3100",
-                "SERVICE_NAME", "shop"), env);
+                "SERVICE_NAME", "shop", "EXOCOM_TOKEN_FILE", RelayEnvironment.TOKEN_FILE), env);
+        // the pods get a token of audience exocom for their ServiceAccount, and the label the broker's policy admits
+        Deployment shop = client.apps().deployments().inNamespace(NS).withName("shop").get();
+        var volume = shop.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> RelayEnvironment.TOKEN_VOLUME.equals(v.getName())).findFirst().orElseThrow();
+        var token = volume.getProjected().getSources().get(0).getServiceAccountToken();
+        assertEquals("exocom", token.getAudience());
+        assertEquals(600L, token.getExpirationSeconds());
+        assertEquals("token", token.getPath());
+        var mount = shop.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts().get(0);
+        assertEquals(RelayEnvironment.TOKEN_DIR, mount.getMountPath());
+        assertTrue(mount.getReadOnly());
+        assertEquals("shop", shop.getSpec().getTemplate().getMetadata().getLabels().get(RelayEnvironment.SERVICE_LABEL));
+        // the routes tell the broker which ServiceAccount proves the service: the Deployment's, here "default"
+        Await.until("shop's ServiceAccount in the routes", TestCluster.timeout(), ExoServiceOperatorIT::routesYaml,
+                yaml -> yaml.contains("shop: system:serviceaccount:" + NS + ":default"));
         String firstHash = hash("shop");
         assertNotNull(firstHash, "the pod template carries the config hash, so pods roll when it changes");
 
@@ -248,6 +268,10 @@ class ExoServiceOperatorIT {
         Await.until("ExoService shop gone", TestCluster.timeout(), () -> get("shop"), r -> r == null);
         assertEquals(Map.of("LOG_LEVEL", "info"), env("shop"), "only the user's env is left");
         assertEquals(null, hash("shop"));
+        Deployment released = client.apps().deployments().inNamespace(NS).withName("shop").get();
+        assertTrue(released.getSpec().getTemplate().getSpec().getVolumes() == null
+                || released.getSpec().getTemplate().getSpec().getVolumes().isEmpty(), "the token volume is gone");
+        assertFalse(routesYaml().contains("shop-v2:"), "its ServiceAccount entry is gone");
         assertFalse(routes().isKnown("shop-v2"), "its routes are gone");
     }
 
@@ -263,6 +287,29 @@ class ExoServiceOperatorIT {
         awaitReady("late", ExoServiceReconciler.ROUTED);
         assertEquals("late", Await.until("SERVICE_NAME on late", TestCluster.timeout(), () -> env("late"),
                 e -> e.containsKey("SERVICE_NAME")).get("SERVICE_NAME"));
+    }
+
+    @Test
+    void anExplicitServiceAccountNameIsPublishedAndOneFromThePodTemplateOtherwise() {
+        Deployment runsAsBilling = deployment("invoices", Map.of());
+        runsAsBilling.getSpec().getTemplate().getSpec().setServiceAccountName("billing-sa");
+        applyAsUser(runsAsBilling);
+        create(exo("invoices", null, List.of("invoice.sent"), List.of("invoice.send"), "invoices"));
+        ExoService explicit = exo("ledger", null, List.of("ledger.booked"), List.of("ledger.book"), null);
+        explicit.getSpec().setServiceAccountName("ledger-sa");
+        create(explicit);
+        create(exo("nobody", null, List.of("nobody.did"), List.of("nobody.do"), null));
+        String yaml = Await.until("both ServiceAccounts in the routes", TestCluster.timeout(),
+                ExoServiceOperatorIT::routesYaml, y -> y.contains("invoices: system:serviceaccount:" + NS + ":billing-sa")
+                        && y.contains("ledger: system:serviceaccount:" + NS + ":ledger-sa") && y.contains("nobody:"));
+        assertFalse(yaml.contains("nobody: system:serviceaccount"), "no workload and no name: no entry\n" + yaml);
+        assertTrue(routes().isKnown("invoices"), "the broker's parser still reads the table");
+
+        ExoService bad = exo("bad-account", null, List.of("a.b"), List.of(), null);
+        bad.getSpec().setServiceAccountName("Not_A_Name");
+        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> create(bad));
+        assertEquals(422, e.getCode());
+        assertTrue(e.getMessage().contains("spec.serviceAccountName"), e.getMessage());
     }
 
     @Test

@@ -110,6 +110,18 @@ public final class TestCluster {
         return dir;
     }
 
+    /** The directory of the cluster's binaries (helm is there). */
+    public Path bin() {
+        return Path.of(env.get("EXOCOM_TEST_CLUSTER_BIN"));
+    }
+
+    /** Creates a namespace with these labels (e.g. a Pod Security level to enforce). */
+    public String namespace(String name, Map<String, String> labels) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+                .endMetadata().build()).serverSideApply();
+        return name;
+    }
+
     /** Creates a namespace (there is no namespace controller, so tests never delete them). */
     public String namespace(String name) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())

@@ -1,9 +1,8 @@
 package io.exocom.operator.control;
 
+import io.exocom.operator.control.StatusBuilder.WorkloadOutcome;
 import io.exocom.operator.model.ExoService;
-import io.exocom.operator.model.ExoServiceStatus;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,41 +20,49 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jboss.logging.Logger;
 
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles one ExoService at a time, but routes are global: every reconciliation compiles all watched
- * ExoServices into the routing table and publishes it, then writes this ExoService's status and its workload's
- * relay environment. A change of any ExoService's routes, and of any watched Deployment, re-reconciles the
- * ExoServices it can affect, so that a conflict resolves as soon as the older claimant goes away.
+ * Reconciles one ExoService at a time, but routes are global. Each reconciliation goes the same way:
+ * <ol>
+ *   <li>the verdict: all watched ExoServices compiled into the routing table (pure, {@link RoutesCompiler}),
+ *       which is published;</li>
+ *   <li>the desired state of the workloads, decided without side effects ({@link WorkloadPlan}) from the
+ *       Deployments in the informer's cache;</li>
+ *   <li>small named apply steps: {@link #releaseWorkload}, {@link #applyNetworkPolicy}, {@link #publishBrokerCa},
+ *       {@link #applyRelayEnvironment};</li>
+ *   <li>the status, built in one place ({@link StatusBuilder}).</li>
+ * </ol>
+ * A change of any ExoService's routes, and of any watched Deployment, re-reconciles the ExoServices it can affect,
+ * so that a conflict resolves as soon as the older claimant goes away.
  */
 public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<ExoService> {
     private static final Logger LOG = Logger.getLogger("exocom.operator");
-    public static final String READY = "Ready";
-    public static final String ROUTED = "Routed";
-    public static final String CONFLICT = "Conflict";
-    public static final String INVALID_SPEC = "InvalidSpec";
-    public static final String WORKLOAD_NOT_FOUND = "WorkloadNotFound";
-    public static final String WORKLOAD_FIELD_CONFLICT = "WorkloadFieldConflict";
+    public static final String READY = StatusBuilder.READY;
+    public static final String ROUTED = StatusBuilder.ROUTED;
+    public static final String CONFLICT = StatusBuilder.CONFLICT;
+    public static final String INVALID_SPEC = StatusBuilder.INVALID_SPEC;
+    public static final String WORKLOAD_NOT_FOUND = StatusBuilder.WORKLOAD_NOT_FOUND;
+    public static final String WORKLOAD_FIELD_CONFLICT = StatusBuilder.WORKLOAD_FIELD_CONFLICT;
 
-    private final KubernetesClient client;
     private final OperatorSettings settings;
     private final RoutesPublisher publisher;
     private final RelayEnvironment relayEnvironment;
+    private final BrokerCaPublisher brokerCa;
+    private final RelayNetworkPolicy networkPolicy;
     private final EventRecorder events;
     private final MeterRegistry metrics;
+    private volatile InformerEventSource<Deployment, ExoService> deployments;
 
     public ExoServiceReconciler(KubernetesClient client, OperatorSettings settings, MeterRegistry metrics) {
-        this.client = client;
         this.settings = settings;
         this.publisher = new RoutesPublisher(client, settings);
         this.relayEnvironment = new RelayEnvironment(client, settings);
+        this.brokerCa = new BrokerCaPublisher(client, settings);
+        this.networkPolicy = new RelayNetworkPolicy(client, settings);
         this.events = new EventRecorder(client);
         this.metrics = metrics == null ? new SimpleMeterRegistry() : metrics;
     }
@@ -66,9 +73,9 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
 
     @Override
     public List<EventSource<?, ExoService>> prepareEventSources(EventSourceContext<ExoService> context) {
-        // Deployments named by an ExoService's spec.workload: a Deployment that appears (or whose containers
-        // change) after its ExoService gets its environment.
-        InformerEventSource<Deployment, ExoService> deployments = new InformerEventSource<>(
+        // Deployments named by an ExoService's spec.workload: a Deployment that appears (or whose pod template
+        // changes) after its ExoService gets its environment. Its cache is what reconciliations read.
+        deployments = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Deployment.class, ExoService.class)
                         .withName("deployments")
                         .withSecondaryToPrimaryMapper(deployment -> context.getPrimaryCache()
@@ -95,7 +102,43 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
 
     @Override
     public UpdateControl<ExoService> reconcile(ExoService resource, Context<ExoService> context) {
-        RoutesCompiler.Compiled compiled = publisher.publish(() -> context.getPrimaryCache().list().toList());
+        RoutesCompiler.Verdict verdict = publishRoutes(resource, context);
+        metrics.counter("exocom.operator.reconciliations", "outcome", verdict.outcome().name().toLowerCase()).increment();
+
+        WorkloadPlan plan = WorkloadPlan.of(resource, verdict, this::cachedDeployment);
+        if (plan.release() != null) {
+            releaseWorkload(resource, plan.release());
+        }
+        WorkloadOutcome workload = new WorkloadOutcome.None();
+        if (verdict.outcome() == RoutesCompiler.Outcome.ROUTED) {
+            applyNetworkPolicy(resource);
+        }
+        if (plan.apply()) {
+            publishBrokerCa(resource);
+            workload = applyRelayEnvironment(resource, plan.deployment(), verdict.service());
+        } else if (plan.workload() != null && plan.deployment() == null) {
+            workload = new WorkloadOutcome.Missing(resource.getMetadata().getNamespace(), plan.workload());
+        }
+
+        StatusBuilder.Built built = StatusBuilder.build(resource, verdict, workload);
+        if (built.changed()) {
+            events.record(resource, built.ready() ? EventRecorder.NORMAL : EventRecorder.WARNING, built.reason(),
+                    built.message());
+        }
+        if (built.status().equals(resource.getStatus())) {
+            return UpdateControl.noUpdate();
+        }
+        ExoService patch = new ExoService();
+        patch.setMetadata(new ObjectMetaBuilder()
+                .withName(resource.getMetadata().getName()).withNamespace(resource.getMetadata().getNamespace()).build());
+        patch.setStatus(built.status());
+        return UpdateControl.patchStatus(patch);
+    }
+
+    /** Step 1: compiles every watched ExoService (this one included) and publishes the table; its verdict. */
+    private RoutesCompiler.Verdict publishRoutes(ExoService resource, Context<ExoService> context) {
+        RoutesCompiler.Compiled compiled = publisher.publish(() -> context.getPrimaryCache().list().toList(),
+                this::serviceAccountOf);
         RoutesCompiler.Verdict verdict = compiled.verdict(resource);
         if (verdict == null) { // not in the cache yet (we were called from a fresh event): compile with it
             compiled = publisher.publish(() -> {
@@ -103,95 +146,81 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
                 all.removeIf(r -> RoutesCompiler.key(r).equals(RoutesCompiler.key(resource)));
                 all.add(resource);
                 return all;
-            });
+            }, this::serviceAccountOf);
             verdict = compiled.verdict(resource);
         }
-        metrics.counter("exocom.operator.reconciliations", "outcome", verdict.outcome().name().toLowerCase()).increment();
+        return verdict;
+    }
 
-        String reason;
-        String message;
-        String workloadApplied = null;
-        switch (verdict.outcome()) {
-            case INVALID_SPEC -> {
-                reason = INVALID_SPEC;
-                message = verdict.message();
-            }
-            case CONFLICT -> {
-                reason = CONFLICT;
-                message = verdict.message();
-            }
-            default -> {
-                reason = ROUTED;
-                message = verdict.message();
-            }
+    /** The relays' NetworkPolicy in the ExoService's namespace, before its pods get the label it selects. */
+    private void applyNetworkPolicy(ExoService resource) {
+        if (networkPolicy.enabled()) {
+            networkPolicy.apply(resource.getMetadata().getNamespace());
         }
-        boolean ready = verdict.outcome() == RoutesCompiler.Outcome.ROUTED;
-        ExoServiceStatus previous = resource.getStatus();
-        String previousWorkload = previous == null ? null : previous.getWorkload();
-        String workload = resource.getSpec() == null ? null : resource.getSpec().getWorkload();
-        if (previousWorkload != null && !previousWorkload.equals(workload)) {
-            releaseWorkload(resource, previousWorkload);
-        }
-        if (workload != null && verdict.outcome() != RoutesCompiler.Outcome.INVALID_SPEC) {
-            String namespace = resource.getMetadata().getNamespace();
-            Deployment deployment = client.apps().deployments().inNamespace(namespace).withName(workload).get();
-            if (deployment == null) {
-                if (ready) {
-                    ready = false;
-                    reason = WORKLOAD_NOT_FOUND;
-                    message = verdict.message().replace("Routed", "Routed, but not ready") + " Deployment " + namespace + "/"
-                            + workload + " (spec.workload) does not exist yet: create it, or correct spec.workload; it gets "
-                            + "EXOCOM_HOST, EXOCOM_PORT and SERVICE_NAME as soon as it exists.";
-                }
-            } else if (verdict.outcome() == RoutesCompiler.Outcome.ROUTED) {
-                try {
-                    RelayEnvironment.Change change = relayEnvironment.apply(deployment, verdict.service());
-                    workloadApplied = workload;
-                    if (change == RelayEnvironment.Change.APPLIED) {
-                        events.record(resource, EventRecorder.NORMAL, "RelayEnvironmentSet", "Set EXOCOM_HOST="
-                                + settings.brokerHost() + ", EXOCOM_PORT=" + settings.brokerPort() + ", SERVICE_NAME="
-                                + verdict.service() + " in the pod template of Deployment " + workload);
-                    }
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != 409) {
-                        throw e;
-                    }
-                    ready = false;
-                    reason = WORKLOAD_FIELD_CONFLICT;
-                    message = "Routed, but the relay environment is not set: another field manager owns it in Deployment "
-                            + workload + " (" + firstLine(e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
-                            + "). Remove EXOCOM_HOST, EXOCOM_PORT and SERVICE_NAME from that Deployment's manifest and let "
-                            + "the operator set them.";
-                }
-            }
-        }
-        if (workloadApplied == null && previousWorkload != null && previousWorkload.equals(workload)
-                && verdict.outcome() != RoutesCompiler.Outcome.ROUTED) {
-            releaseWorkload(resource, previousWorkload); // no longer routed: its relays should not look routable
-        }
+    }
 
-        ExoServiceStatus status = new ExoServiceStatus();
-        status.setObservedGeneration(resource.getMetadata().getGeneration());
-        status.setServiceName(verdict.service());
-        status.setWorkload(workloadApplied);
-        Condition before = previous == null ? null : previous.condition(READY);
-        String readyText = ready ? "True" : "False";
-        String since = before != null && readyText.equals(before.getStatus()) && before.getLastTransitionTime() != null
-                ? before.getLastTransitionTime() : now();
-        status.setConditions(new ArrayList<>(List.of(new ConditionBuilder().withType(READY).withStatus(readyText)
-                .withReason(reason).withMessage(message).withObservedGeneration(resource.getMetadata().getGeneration())
-                .withLastTransitionTime(since).build())));
-        if (before == null || !reason.equals(before.getReason()) || !message.equals(before.getMessage())) {
-            events.record(resource, ready ? EventRecorder.NORMAL : EventRecorder.WARNING, reason, message);
+    /** The CA next to the workload, before the workload mounts it. */
+    private void publishBrokerCa(ExoService resource) {
+        if (relayEnvironment.mountsBrokerCa()) {
+            brokerCa.publish(resource.getMetadata().getNamespace());
         }
-        if (status.equals(previous)) {
-            return UpdateControl.noUpdate();
+    }
+
+    private WorkloadOutcome applyRelayEnvironment(ExoService resource, Deployment deployment, String service) {
+        String name = deployment.getMetadata().getName();
+        try {
+            if (relayEnvironment.apply(deployment, service) == RelayEnvironment.Change.APPLIED) {
+                events.record(resource, EventRecorder.NORMAL, "RelayEnvironmentSet", "Set " + String.join(", ",
+                        relayEnvironment.values(service).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                                .toList()) + " and a ServiceAccount token of audience " + settings.relayToken().audience()
+                        + " in the pod template of Deployment " + name);
+            }
+            return new WorkloadOutcome.Applied(name);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return new WorkloadOutcome.FieldConflict(name,
+                    firstLine(e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage()));
         }
-        ExoService patch = new ExoService();
-        patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-                .withName(resource.getMetadata().getName()).withNamespace(resource.getMetadata().getNamespace()).build());
-        patch.setStatus(status);
-        return UpdateControl.patchStatus(patch);
+    }
+
+    private void releaseWorkload(ExoService resource, String workload) {
+        try {
+            relayEnvironment.remove(cachedDeployment(resource.getMetadata().getNamespace(), workload));
+            events.record(resource, EventRecorder.NORMAL, "RelayEnvironmentRemoved",
+                    "Removed the relay environment from Deployment " + workload);
+        } catch (KubernetesClientException e) {
+            LOG.warnf("could not remove the relay environment from Deployment %s: %s", workload, e.getMessage());
+        }
+    }
+
+    /** A Deployment as the informer has it, or null. */
+    private Deployment cachedDeployment(String namespace, String name) {
+        InformerEventSource<Deployment, ExoService> source = deployments;
+        return source == null ? null : source.get(new ResourceID(name, namespace)).orElse(null);
+    }
+
+    /**
+     * The ServiceAccount that proves an ExoService's service: spec.serviceAccountName, else the one its workload's
+     * pods run as ("default" when the pod template names none); null while neither is known.
+     */
+    String serviceAccountOf(ExoService resource) {
+        if (resource.getSpec() == null) {
+            return null;
+        }
+        if (resource.getSpec().getServiceAccountName() != null) {
+            return resource.getSpec().getServiceAccountName();
+        }
+        if (resource.getSpec().getWorkload() == null) {
+            return null;
+        }
+        Deployment deployment = cachedDeployment(resource.getMetadata().getNamespace(), resource.getSpec().getWorkload());
+        if (deployment == null) {
+            return null;
+        }
+        String account = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
+        return account == null || account.isEmpty() ? "default" : account;
     }
 
     @Override
@@ -200,7 +229,7 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
         boolean lastAttempt = context.getRetryInfo().map(r -> r.isLastAttempt()).orElse(false);
         try {
             publisher.publish(() -> context.getPrimaryCache().list()
-                    .filter(r -> !RoutesCompiler.key(r).equals(key)).toList());
+                    .filter(r -> !RoutesCompiler.key(r).equals(key)).toList(), this::serviceAccountOf);
         } catch (KubernetesClientException e) {
             if (!lastAttempt) {
                 throw e; // retried with back-off
@@ -213,7 +242,7 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
                 : resource.getSpec() == null ? null : resource.getSpec().getWorkload();
         if (workload != null) {
             try {
-                relayEnvironment.remove(resource.getMetadata().getNamespace(), workload);
+                relayEnvironment.remove(cachedDeployment(resource.getMetadata().getNamespace(), workload));
             } catch (KubernetesClientException e) {
                 // never block deletion on the workload: it may be gone or not ours to change any more
                 LOG.warnf("ExoService %s: could not remove the relay environment from Deployment %s: %s", key, workload,
@@ -226,16 +255,6 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
         return DeleteControl.defaultDelete();
     }
 
-    private void releaseWorkload(ExoService resource, String workload) {
-        try {
-            relayEnvironment.remove(resource.getMetadata().getNamespace(), workload);
-            events.record(resource, EventRecorder.NORMAL, "RelayEnvironmentRemoved",
-                    "Removed the relay environment from Deployment " + workload);
-        } catch (KubernetesClientException e) {
-            LOG.warnf("could not remove the relay environment from Deployment %s: %s", workload, e.getMessage());
-        }
-    }
-
     private static String firstLine(String text) {
         if (text == null) {
             return "";
@@ -243,9 +262,4 @@ public class ExoServiceReconciler implements Reconciler<ExoService>, Cleaner<Exo
         int newline = text.indexOf('\n');
         return newline < 0 ? text : text.substring(0, newline);
     }
-
-    private static String now() {
-        return DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    }
-
 }

@@ -13,6 +13,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Compiles every watched ExoService into one routing table, in the compact shape the broker reads
@@ -24,9 +27,26 @@ public final class RoutesCompiler {
     /** Why an ExoService is or is not in the table. */
     public enum Outcome { ROUTED, CONFLICT, INVALID_SPEC }
 
-    /** What became of one ExoService. */
-    public record Verdict(String key, String service, Outcome outcome, String message, ServiceRoutes routes) {
+    /**
+     * What became of one ExoService.
+     *
+     * @param serviceAccount the Kubernetes user name ({@code system:serviceaccount:NS:NAME}) whose tokens prove this
+     *                       service, or null when none is known (no spec.serviceAccountName and no workload yet)
+     */
+    public record Verdict(String key, String service, Outcome outcome, String message, ServiceRoutes routes,
+                          String serviceAccount) {
     }
+
+    /** Which ServiceAccount (name, in the ExoService's namespace) proves an ExoService's service; null: none known. */
+    @FunctionalInterface
+    public interface ServiceAccounts {
+        ServiceAccounts NONE = resource -> null;
+
+        String of(ExoService resource);
+    }
+
+    /** The top-level key of the routes YAML that maps each service to its ServiceAccount's user name. */
+    public static final String SERVICE_ACCOUNTS_KEY = "serviceAccounts";
 
     /** The table, its YAML and one verdict per ExoService key ({@code namespace/name}). */
     public record Compiled(RouteTable table, String yaml, Map<String, Verdict> verdicts) {
@@ -48,6 +68,15 @@ public final class RoutesCompiler {
             .thenComparing(RoutesCompiler::key);
 
     public static Compiled compile(Collection<ExoService> resources) {
+        return compile(resources, ServiceAccounts.NONE);
+    }
+
+    /** The Kubernetes user name of a ServiceAccount, as a TokenReview reports it. */
+    public static String serviceAccountUser(String namespace, String name) {
+        return "system:serviceaccount:" + namespace + ":" + name;
+    }
+
+    public static Compiled compile(Collection<ExoService> resources, ServiceAccounts serviceAccounts) {
         List<ExoService> ordered = resources.stream()
                 .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
                 .sorted(AGE).toList();
@@ -61,69 +90,56 @@ public final class RoutesCompiler {
                     : resource.getSpec().problems(service);
             if (!problems.isEmpty()) {
                 verdicts.put(key, new Verdict(key, service, Outcome.INVALID_SPEC,
-                        "Not routed: " + String.join("; ", problems) + ".", null));
+                        "Not routed: " + String.join("; ", problems) + ".", null, null));
                 continue;
             }
             ExoService owner = claims.putIfAbsent(service, resource);
             if (owner != null) {
                 verdicts.put(key, new Verdict(key, service, Outcome.CONFLICT, "Not routed: service name \"" + service
                         + "\" is already claimed by the older ExoService " + key(owner) + "; rename this one (spec.serviceName) "
-                        + "or delete one of the two.", null));
+                        + "or delete one of the two.", null, null));
                 continue;
             }
             ServiceRoutes routes = resource.getSpec().toRoutes(service, "ExoService " + key);
             routed.add(routes);
+            String account = serviceAccounts.of(resource);
             verdicts.put(key, new Verdict(key, service, Outcome.ROUTED, "Routed as service \"" + service + "\": sends "
-                    + routes.sends().size() + ", receives " + routes.receives().size() + " message names.", routes));
+                    + routes.sends().size() + ", receives " + routes.receives().size() + " message names.", routes,
+                    account == null ? null : serviceAccountUser(resource.getMetadata().getNamespace(), account)));
         }
         RouteTable table = RouteTable.of(routed);
-        return new Compiled(table, yaml(table, verdicts.size()), verdicts);
+        return new Compiled(table, yaml(verdicts, table), verdicts);
     }
 
     /**
-     * The table in the compact shape: {@code services: {name: {sends: [...], receives: [...]}}}. Names are quoted
-     * as JSON strings (valid YAML flow scalars), so any message name survives.
+     * The table in the compact shape the broker reads, {@code services: {name: {sends: [...], receives: [...]}}},
+     * and beside it {@code serviceAccounts: {name: system:serviceaccount:NS:SA}} for the services whose
+     * ServiceAccount is known (the broker maps a TokenReview'd token to its service with it). Written by SnakeYAML,
+     * the library the broker's parser reads it with, so any message name is quoted as it must be.
      */
-    static String yaml(RouteTable table, int resources) {
-        StringBuilder out = new StringBuilder();
-        out.append("# Routing table compiled by exocom-operator from ").append(resources)
-                .append(" ExoServices; edits are overwritten. Read by the broker (EXOCOM_ROUTES_CONFIGMAP).\n");
-        if (table.size() == 0) {
-            return out.append("services: {}\n").toString();
-        }
-        out.append("services:\n");
+    static String yaml(Map<String, Verdict> verdicts, RouteTable table) {
+        Map<String, Object> services = new LinkedHashMap<>();
         for (ServiceRoutes service : table.services()) {
-            out.append("  ").append(quote(service.service())).append(":\n");
-            out.append("    sends: ").append(list(service.sortedSends())).append('\n');
-            out.append("    receives: ").append(list(service.sortedReceives())).append('\n');
+            Map<String, Object> lists = new LinkedHashMap<>();
+            lists.put("sends", service.sortedSends());
+            lists.put("receives", service.sortedReceives());
+            services.put(service.service(), lists);
         }
-        return out.toString();
-    }
-
-    private static String list(List<String> names) {
-        StringBuilder out = new StringBuilder("[");
-        for (int i = 0; i < names.size(); i++) {
-            out.append(i == 0 ? "" : ", ").append(quote(names.get(i)));
+        Map<String, String> accounts = new TreeMap<>();
+        verdicts.values().stream().filter(v -> v.outcome() == Outcome.ROUTED && v.serviceAccount() != null)
+                .forEach(v -> accounts.put(v.service(), v.serviceAccount()));
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("services", services);
+        if (!accounts.isEmpty()) {
+            root.put(SERVICE_ACCOUNTS_KEY, accounts);
         }
-        return out.append(']').toString();
-    }
-
-    private static String quote(String text) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setWidth(Integer.MAX_VALUE); // one line per list item, never folded
+        options.setSplitLines(false);
+        return "# Routing table compiled by exocom-operator from " + verdicts.size()
+                + " ExoServices; edits are overwritten. Read by the broker (EXOCOM_ROUTES_CONFIGMAP).\n"
+                + new Yaml(options).dump(root);
     }
 
     /** Reads YAML produced by {@link #yaml} back with the broker's own parser: the check that both agree. */

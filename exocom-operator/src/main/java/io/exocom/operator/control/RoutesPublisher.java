@@ -29,8 +29,9 @@ public final class RoutesPublisher {
     }
 
     /** Compiles the ExoServices the supplier gives now and writes the ConfigMap when its content differs. */
-    public synchronized RoutesCompiler.Compiled publish(Supplier<Collection<ExoService>> resources) {
-        RoutesCompiler.Compiled compiled = RoutesCompiler.compile(resources.get());
+    public synchronized RoutesCompiler.Compiled publish(Supplier<Collection<ExoService>> resources,
+                                                        RoutesCompiler.ServiceAccounts serviceAccounts) {
+        RoutesCompiler.Compiled compiled = RoutesCompiler.compile(resources.get(), serviceAccounts);
         ConfigMap current = client.configMaps().inNamespace(settings.routesNamespace()).withName(settings.routesName()).get();
         String published = current == null || current.getData() == null ? null : current.getData().get(OperatorSettings.ROUTES_KEY);
         if (!Objects.equals(published, compiled.yaml())) {

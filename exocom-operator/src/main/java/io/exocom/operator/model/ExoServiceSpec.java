@@ -48,6 +48,14 @@ public class ExoServiceSpec {
     @Size(min = 1, max = 253)
     private String workload;
 
+    @JsonPropertyDescription("The ServiceAccount (same namespace) whose token proves this service to the broker: the "
+            + "operator projects a token of audience exocom into the workload (EXOCOM_TOKEN_FILE) and publishes this "
+            + "name with the routes. Defaults to the workload's ServiceAccount (its pod template's "
+            + "serviceAccountName, or default). Must be the ServiceAccount the service's pods run as.")
+    @Pattern(WORKLOAD_PATTERN)
+    @Size(min = 1, max = 253)
+    private String serviceAccountName;
+
     public ExoServiceSpec() {
     }
 
@@ -90,6 +98,14 @@ public class ExoServiceSpec {
         this.workload = workload;
     }
 
+    public String getServiceAccountName() {
+        return serviceAccountName;
+    }
+
+    public void setServiceAccountName(String serviceAccountName) {
+        this.serviceAccountName = serviceAccountName;
+    }
+
     /**
      * The problems that keep this spec out of the routing table, checked with the protocol's own rules
      * ({@link Limits}), as sentences a person can act on; empty when it is valid. The CRD schema rejects most of
@@ -108,6 +124,9 @@ public class ExoServiceSpec {
         }
         if (workload != null && !workload.matches(WORKLOAD_PATTERN)) {
             problems.add("spec.workload \"" + workload + "\" is not a Deployment name");
+        }
+        if (serviceAccountName != null && !serviceAccountName.matches(WORKLOAD_PATTERN)) {
+            problems.add("spec.serviceAccountName \"" + serviceAccountName + "\" is not a ServiceAccount name");
         }
         return problems;
     }
