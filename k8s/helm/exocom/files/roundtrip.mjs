@@ -3,6 +3,8 @@
 // responder answers helm-test.pong, and the test passes when the reply reaches the asker. Retries while the
 // operator has not routed the test services yet. Needs a JavaScript runtime with a global WebSocket (Node 22+).
 const url = process.env.EXOCOM_URL ?? 'ws://localhost:3100/services';
+// with Kubernetes identity on, the pod's projected ServiceAccount token proves both services
+const tokenFile = process.env.EXOCOM_TOKEN_FILE;
 const deadline = Date.now() + Number(process.env.TIMEOUT_SECONDS ?? 120) * 1000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -17,7 +19,11 @@ function register(service) {
     const socket = new WebSocket(url);
     const waiting = [];
     const frames = [];
-    socket.onopen = () => socket.send(JSON.stringify({ type: 'register', service, instance: `${service}-1` }));
+    socket.onopen = async () => {
+      // read at every attempt: the kubelet rotates the file
+      const token = tokenFile ? (await import('node:fs')).readFileSync(tokenFile, 'utf8').trim() : undefined;
+      socket.send(JSON.stringify({ type: 'register', service, instance: `${service}-1`, token }));
+    };
     socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
     socket.onclose = (event) => reject(new Error(`closed (${event.code}) while registering ${service}`));
     socket.onmessage = (event) => {

@@ -62,15 +62,14 @@ class BrokerConfigMapRoutesIT {
         operator = new ExoComOperator(client, new OperatorSettings(Set.of(NS), BROKER_NS, ROUTES,
                 "exocom." + BROKER_NS + ".svc", 3100), null).start();
         client.resources(ExoService.class).inNamespace(NS).resource(exo("todos", List.of("todos.listed"), List.of("todos.list"))).create();
-        // web names its ServiceAccount: the table then carries serviceAccounts beside services, which this
-        // broker must read as it reads any table
+        // web names its ServiceAccount: its entry then carries serviceAccount, which this broker must read
         ExoService web = exo("web", List.of("todos.create"), List.of());
         web.getSpec().setServiceAccountName("web");
         client.resources(ExoService.class).inNamespace(NS).resource(web).create();
         Await.until("routes of web and todos published", TestCluster.timeout(),
                 () -> client.configMaps().inNamespace(BROKER_NS).withName(ROUTES).get(),
                 map -> map != null && map.getData().get(OperatorSettings.ROUTES_KEY)
-                        .contains("web: system:serviceaccount:" + NS + ":web"));
+                        .contains("serviceAccount: " + NS + "/web"));
 
         Path kubeconfig = leastPrivilegeKubeconfig();
         Path jar = Path.of(System.getProperty("exocom.jar", "../exocom-quarkus/target/quarkus-app/quarkus-run.jar"));

@@ -69,20 +69,22 @@ class RoutesCompilerTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void serviceAccountsOfRoutedServicesArePublishedBesideTheServices() throws Exception {
+    void serviceAccountsOfRoutedServicesArePublishedInTheirEntries() throws Exception {
         ExoService todos = exo("shop", "todos", "2026-01-01T00:00:00Z", null, List.of("todos.listed"), List.of("todos.list"));
         ExoService copy = exo("shop", "todos-copy", "2026-01-02T00:00:00Z", "todos", List.of("x.y"), List.of());
         ExoService web = exo("shop", "web", "2026-01-03T00:00:00Z", null, List.of("todos.list"), List.of());
         RoutesCompiler.Compiled compiled = RoutesCompiler.compile(List.of(todos, copy, web),
                 r -> r.getMetadata().getName().equals("web") ? null : r.getMetadata().getName() + "-sa");
         java.util.Map<String, Object> yaml = new org.yaml.snakeyaml.Yaml().load(compiled.yaml());
-        assertEquals(java.util.Map.of("todos", "system:serviceaccount:shop:todos-sa"), yaml.get("serviceAccounts"),
-                "the routed claimant's only; none for web, whose ServiceAccount is unknown\n" + compiled.yaml());
         assertEquals(java.util.Set.of("todos", "web"), ((java.util.Map<String, Object>) yaml.get("services")).keySet());
-        assertEquals(2, RoutesCompiler.parse(compiled.yaml()).size(), "the broker's parser reads it");
+        io.exocom.protocol.routes.RouteTable read = RoutesCompiler.parse(compiled.yaml());
+        assertEquals(2, read.size(), "the broker's parser reads it");
+        assertEquals("shop/todos-sa", read.serviceAccountOf("todos"),
+                "the routed claimant's, as the broker reads it\n" + compiled.yaml());
+        assertEquals("", read.serviceAccountOf("web"), "none for web, whose ServiceAccount is unknown");
         assertEquals("system:serviceaccount:shop:todos-sa", compiled.verdict(todos).serviceAccount());
         assertEquals(null, RoutesCompiler.compile(List.of(web)).verdict(web).serviceAccount());
-        assertFalse(RoutesCompiler.compile(List.of(web)).yaml().contains("serviceAccounts"));
+        assertFalse(RoutesCompiler.compile(List.of(web)).yaml().contains("serviceAccount"));
     }
 
     @Test

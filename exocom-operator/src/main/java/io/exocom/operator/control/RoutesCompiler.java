@@ -45,8 +45,9 @@ public final class RoutesCompiler {
         String of(ExoService resource);
     }
 
-    /** The top-level key of the routes YAML that maps each service to its ServiceAccount's user name. */
-    public static final String SERVICE_ACCOUNTS_KEY = "serviceAccounts";
+    /** The key, in a service's entry of the routes YAML, of the ServiceAccount that proves it: {@code namespace/name}. */
+    public static final String SERVICE_ACCOUNT_KEY = "serviceAccount";
+    private static final String USER_PREFIX = "system:serviceaccount:";
 
     /** The table, its YAML and one verdict per ExoService key ({@code namespace/name}). */
     public record Compiled(RouteTable table, String yaml, Map<String, Verdict> verdicts) {
@@ -111,28 +112,35 @@ public final class RoutesCompiler {
         return new Compiled(table, yaml(verdicts, table), verdicts);
     }
 
+    /** {@code namespace/name} of a Kubernetes user name {@code system:serviceaccount:NS:NAME}, as the routes name it. */
+    static String routesName(String user) {
+        String rest = user.substring(USER_PREFIX.length());
+        int colon = rest.indexOf(':');
+        return rest.substring(0, colon) + "/" + rest.substring(colon + 1);
+    }
+
     /**
-     * The table in the compact shape the broker reads, {@code services: {name: {sends: [...], receives: [...]}}},
-     * and beside it {@code serviceAccounts: {name: system:serviceaccount:NS:SA}} for the services whose
-     * ServiceAccount is known (the broker maps a TokenReview'd token to its service with it). Written by SnakeYAML,
+     * The table in the compact shape the broker reads, {@code services: {name: {sends: [...], receives: [...],
+     * serviceAccount: NS/SA}}}, the ServiceAccount given for the services whose ServiceAccount is known (the
+     * broker maps a TokenReview'd token to its service with it). Written by SnakeYAML,
      * the library the broker's parser reads it with, so any message name is quoted as it must be.
      */
     static String yaml(Map<String, Verdict> verdicts, RouteTable table) {
+        Map<String, String> accounts = new TreeMap<>();
+        verdicts.values().stream().filter(v -> v.outcome() == Outcome.ROUTED && v.serviceAccount() != null)
+                .forEach(v -> accounts.put(v.service(), routesName(v.serviceAccount())));
         Map<String, Object> services = new LinkedHashMap<>();
         for (ServiceRoutes service : table.services()) {
             Map<String, Object> lists = new LinkedHashMap<>();
             lists.put("sends", service.sortedSends());
             lists.put("receives", service.sortedReceives());
+            if (accounts.containsKey(service.service())) {
+                lists.put(SERVICE_ACCOUNT_KEY, accounts.get(service.service()));
+            }
             services.put(service.service(), lists);
         }
-        Map<String, String> accounts = new TreeMap<>();
-        verdicts.values().stream().filter(v -> v.outcome() == Outcome.ROUTED && v.serviceAccount() != null)
-                .forEach(v -> accounts.put(v.service(), v.serviceAccount()));
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("services", services);
-        if (!accounts.isEmpty()) {
-            root.put(SERVICE_ACCOUNTS_KEY, accounts);
-        }
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setWidth(Integer.MAX_VALUE); // one line per list item, never folded
