@@ -31,12 +31,17 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * Bench [--quick | --full | --smoke] [--root DIR] [--out DIR] [--nats PATH] [--broker-opts "JVM OPTIONS"] [--baseline JAR]
- *       [--systems exocom-raw,exocom-relay,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
+ *       [--systems exocom-raw,exocom-raw-memory,exocom-relay,exocom-relay-memory,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
  * </pre>
  */
 public final class Bench {
     static final String RAW = "exocom-raw";
     static final String RELAY = "exocom-relay";
+    /** The same clients against a second broker with EXOCOM_STORE=memory (the others use the journal, sync always). */
+    static final String RAW_MEMORY = "exocom-raw-memory";
+    static final String RELAY_MEMORY = "exocom-relay-memory";
+    static final String JVM = "exocom-jvm";
+    static final String JVM_MEMORY = "exocom-jvm-memory";
     static final String NATIVE = "exocom-native-raw";
     static final String NATS = "nats";
     /** A second ExoCom build (--baseline JAR), measured alongside with the raw client: for before/after figures. */
@@ -104,7 +109,7 @@ public final class Bench {
         String nats = null;
         String brokerOpts = System.getenv().getOrDefault("EXOCOM_BENCH_BROKER_OPTS", "");
         Path baselineJar = null;
-        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RELAY, NATIVE, NATS));
+        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RAW_MEMORY, RELAY, RELAY_MEMORY, NATIVE, NATS));
         Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -189,7 +194,13 @@ public final class Bench {
                 throw new IllegalStateException("no ExoCom broker at " + brokerJar() + ": build it first "
                         + "(./mvnw -pl exocom-quarkus -am package -DskipTests), or use exocom-bench/run");
             }
-            brokers.put("exocom-jvm", jvmCommand());
+            brokers.put(JVM, jvmCommand());
+        }
+        if (systems.contains(RAW_MEMORY) || systems.contains(RELAY_MEMORY)) {
+            if (!Files.isRegularFile(brokerJar())) {
+                throw new IllegalStateException("no ExoCom broker at " + brokerJar() + ": build it first");
+            }
+            brokers.put(JVM_MEMORY, jvmCommand());
         }
         if (baseline != null) {
             List<String> command = new ArrayList<>(jvmCommand());
@@ -220,8 +231,11 @@ public final class Bench {
     }
 
     private ServerProcess start(String label, List<String> command, Path routes) throws IOException {
-        return label.equals(NATS) ? ServerProcess.nats(command.get(0), out.resolve("logs"))
-                : ServerProcess.exocom(label, command, routes, out.resolve("logs"));
+        if (label.equals(NATS)) {
+            return ServerProcess.nats(command.get(0), out.resolve("logs"));
+        }
+        return ServerProcess.exocom(label, command, routes, out.resolve("logs"),
+                label.equals(JVM_MEMORY) ? Map.of("EXOCOM_STORE", "memory") : Map.of("EXOCOM_STORE", "journal"));
     }
 
     Path writeRoutes() throws IOException {
@@ -297,11 +311,17 @@ public final class Bench {
                     servers.put(broker.getKey(), start(broker.getKey(), broker.getValue(), routes));
                 }
                 List<Driver> drivers = new ArrayList<>();
-                if (servers.containsKey("exocom-jvm") && systems.contains(RAW)) {
-                    drivers.add(new ExoComRaw(RAW, servers.get("exocom-jvm")));
+                if (servers.containsKey(JVM) && systems.contains(RAW)) {
+                    drivers.add(new ExoComRaw(RAW, servers.get(JVM)));
                 }
-                if (servers.containsKey("exocom-jvm") && systems.contains(RELAY)) {
-                    drivers.add(new ExoComRelay(servers.get("exocom-jvm")));
+                if (servers.containsKey(JVM_MEMORY) && systems.contains(RAW_MEMORY)) {
+                    drivers.add(new ExoComRaw(RAW_MEMORY, servers.get(JVM_MEMORY)));
+                }
+                if (servers.containsKey(JVM) && systems.contains(RELAY)) {
+                    drivers.add(new ExoComRelay(RELAY, servers.get(JVM)));
+                }
+                if (servers.containsKey(JVM_MEMORY) && systems.contains(RELAY_MEMORY)) {
+                    drivers.add(new ExoComRelay(RELAY_MEMORY, servers.get(JVM_MEMORY)));
                 }
                 if (servers.containsKey("exocom-baseline")) {
                     drivers.add(new ExoComRaw(BASELINE, servers.get("exocom-baseline")));
@@ -347,7 +367,7 @@ public final class Bench {
         }
         double each = mode.jitWarmupSeconds() / 4;
         for (Driver driver : drivers) {
-            if (!driver.label().equals(RAW) && !driver.label().equals(BASELINE)) {
+            if (!driver.label().equals(RAW) && !driver.label().equals(RAW_MEMORY) && !driver.label().equals(BASELINE)) {
                 continue; // the relay's traffic reaches the same broker
             }
             System.out.printf("bench: warming up the JIT of the JVM broker for %.0f s%n", mode.jitWarmupSeconds());
@@ -419,7 +439,8 @@ public final class Bench {
     /** Which table column a result belongs to: start and scale are per broker, the others per client. */
     static String column(Result result) {
         return switch (result.system) {
-            case "exocom-jvm" -> RAW;
+            case JVM -> RAW;
+            case JVM_MEMORY -> RAW_MEMORY;
             case "exocom-native" -> NATIVE;
             case "exocom-baseline" -> BASELINE;
             default -> result.system;
@@ -462,7 +483,7 @@ public final class Bench {
 
     String markdown() {
         List<String> columns = new ArrayList<>();
-        for (String system : List.of(RAW, BASELINE, RELAY, NATIVE, NATS)) {
+        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, RELAY, RELAY_MEMORY, NATIVE, NATS)) {
             if (results.stream().anyMatch(r -> column(r).equals(system))) {
                 columns.add(system);
             }
