@@ -44,6 +44,9 @@ public final class Bench {
     static final String JVM_MEMORY = "exocom-jvm-memory";
     static final String NATIVE = "exocom-native-raw";
     static final String NATS = "nats";
+    /** NATS JetStream, file storage, one replica: with sync_interval always, and with the server's default. */
+    static final String JS_ALWAYS = "nats-js-always";
+    static final String JS_DEFAULT = "nats-js-default";
     /** A second ExoCom build (--baseline JAR), measured alongside with the raw client: for before/after figures. */
     static final String BASELINE = "exocom-baseline-raw";
     static final List<String> ALL_SCENARIOS = List.of("round-trip", "throughput", "fan-out", "scale", "start");
@@ -109,7 +112,7 @@ public final class Bench {
         String nats = null;
         String brokerOpts = System.getenv().getOrDefault("EXOCOM_BENCH_BROKER_OPTS", "");
         Path baselineJar = null;
-        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RAW_MEMORY, RELAY, RELAY_MEMORY, NATIVE, NATS));
+        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RAW_MEMORY, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT));
         Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -219,7 +222,12 @@ public final class Bench {
             if (natsExecutable != null) {
                 brokers.put("nats", List.of(natsExecutable));
             } else {
-                note("NATS skipped: nats-server is not installed (exocom-bench/run installs Debian's nats-server)");
+                note("NATS skipped: nats-server is not installed (exocom-bench/run builds one)");
+            }
+        }
+        for (String js : List.of(JS_ALWAYS, JS_DEFAULT)) {
+            if (systems.contains(js) && natsExecutable != null) {
+                brokers.put(js, List.of(natsExecutable));
             }
         }
         return brokers;
@@ -233,6 +241,9 @@ public final class Bench {
     private ServerProcess start(String label, List<String> command, Path routes) throws IOException {
         if (label.equals(NATS)) {
             return ServerProcess.nats(command.get(0), out.resolve("logs"));
+        }
+        if (label.equals(JS_ALWAYS) || label.equals(JS_DEFAULT)) {
+            return ServerProcess.jetStream(label, command.get(0), out.resolve("logs"), label.equals(JS_ALWAYS));
         }
         return ServerProcess.exocom(label, command, routes, out.resolve("logs"),
                 label.equals(JVM_MEMORY) ? Map.of("EXOCOM_STORE", "memory") : Map.of("EXOCOM_STORE", "journal"));
@@ -273,6 +284,9 @@ public final class Bench {
 
         // (5) start and (4) scale: each on a freshly started broker
         for (Map.Entry<String, List<String>> broker : brokers.entrySet()) {
+            if (broker.getKey().startsWith("nats-js")) {
+                continue; // the same nats-server as core NATS: its start and connections are measured there
+            }
             if (scenarios.contains("start")) {
                 for (int r = 0; r < mode.startRepeats(); r++) {
                     Result result = new Result("start", "-", broker.getKey());
@@ -289,7 +303,7 @@ public final class Bench {
                 Result result;
                 try (ServerProcess server = start(broker.getKey(), broker.getValue(), routes)) {
                     Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
-                    Scenarios.Connector connector = broker.getKey().equals("nats") ? Scenarios.natsConnector(server.port)
+                    Scenarios.Connector connector = broker.getKey().equals(NATS) ? Scenarios.natsConnector(server.port)
                             : Scenarios.exocomConnector(server.port);
                     result = Scenarios.scale(server, connector, mode.scaleConnections(), 8);
                 } catch (Exception e) {
@@ -331,6 +345,11 @@ public final class Bench {
                 }
                 if (servers.containsKey("nats")) {
                     drivers.add(new NatsDriver(servers.get("nats")));
+                }
+                for (String js : List.of(JS_ALWAYS, JS_DEFAULT)) {
+                    if (servers.containsKey(js)) {
+                        drivers.add(new JetStreamDriver(js, servers.get(js)));
+                    }
                 }
                 jitWarmup(drivers);
                 // Systems take turns, first in one figure and last in the next: a broker measured right after
@@ -483,31 +502,37 @@ public final class Bench {
 
     String markdown() {
         List<String> columns = new ArrayList<>();
-        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, RELAY, RELAY_MEMORY, NATIVE, NATS)) {
+        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT)) {
             if (results.stream().anyMatch(r -> column(r).equals(system))) {
                 columns.add(system);
             }
         }
-        boolean withNats = columns.contains(NATS);
-        List<String> ratioOf = columns.stream().filter(c -> !c.equals(NATS)).toList();
+        // ratios: every ExoCom column to core NATS, and the journal's to JetStream with sync always (its durable peer)
+        List<String[]> ratios = new ArrayList<>();
+        for (String c : columns) {
+            if (c.startsWith("exocom-") && columns.contains(NATS)) {
+                ratios.add(new String[]{c, NATS});
+            }
+        }
+        for (String c : List.of(RAW, RELAY)) {
+            if (columns.contains(c) && columns.contains(JS_ALWAYS)) {
+                ratios.add(new String[]{c, JS_ALWAYS});
+            }
+        }
         StringBuilder md = new StringBuilder("| scenario | payload | figure | ");
         md.append(String.join(" | ", columns));
-        if (withNats) {
-            ratioOf.forEach(c -> md.append(" | ").append(c.replace("exocom-", "")).append(" ÷ nats"));
-        }
+        ratios.forEach(r -> md.append(" | ").append(r[0].replace("exocom-", "")).append(" ÷ ").append(r[1].replace("nats-", "")));
         md.append(" |\n|---|---|---|");
-        md.append("---:|".repeat(columns.size() + (withNats ? ratioOf.size() : 0))).append('\n');
+        md.append("---:|".repeat(columns.size() + ratios.size())).append('\n');
         table().forEach((row, cells) -> {
             md.append("| ").append(row).append(" | ");
             md.append(columns.stream().map(c -> cells.containsKey(c) ? format(cells.get(c)) : "–")
                     .collect(Collectors.joining(" | ")));
-            if (withNats) {
-                Double nats = cells.get(NATS);
-                for (String c : ratioOf) {
-                    Double value = cells.get(c);
-                    md.append(" | ").append(value == null || nats == null || nats == 0 ? "–"
-                            : String.format(Locale.ROOT, "%.2f×", value / nats));
-                }
+            for (String[] r : ratios) {
+                Double value = cells.get(r[0]);
+                Double peer = cells.get(r[1]);
+                md.append(" | ").append(value == null || peer == null || peer == 0 ? "–"
+                        : String.format(Locale.ROOT, "%.2f×", value / peer));
             }
             md.append(" |\n");
         });

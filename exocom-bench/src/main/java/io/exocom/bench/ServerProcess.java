@@ -111,6 +111,27 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * nats-server with JetStream, its store in a temporary directory that {@link #close()} deletes, and
+     * {@code sync_interval: always} when {@code syncAlways} (else the server's default: a sync every 2 minutes).
+     */
+    static ServerProcess jetStream(String label, String executable, Path logDir, boolean syncAlways) throws IOException {
+        Path dir = Files.createTempDirectory("exocom-bench-jetstream-");
+        Path config = dir.resolve("nats.conf");
+        Files.writeString(config, "jetstream {\n  store_dir: \"" + dir.resolve("store") + "\"\n"
+                + (syncAlways ? "  sync_interval: always\n" : "") + "}\n");
+        int port = freePort();
+        try {
+            ServerProcess server = launch(label, List.of(executable, "-c", config.toString(), "-a", "127.0.0.1", "-p",
+                    Integer.toString(port)), Map.of(), port, logDir, ServerProcess::probeNats);
+            server.deleteOnClose.add(dir);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
     static ServerProcess nats(String executable, Path logDir) throws IOException {
         int port = freePort();
         return launch("nats", List.of(executable, "-a", "127.0.0.1", "-p", Integer.toString(port)), Map.of(), port,
