@@ -114,6 +114,9 @@ public final class Bench {
         Path baselineJar = null;
         Set<String> systems = new LinkedHashSet<>(List.of(RAW, RAW_MEMORY, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT));
         Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
+        long recovery = 0;
+        java.time.Duration soak = null;
+        int rate = 3000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> modeName = "quick";
@@ -124,11 +127,16 @@ public final class Bench {
                 case "--nats" -> nats = args[++i];
                 case "--broker-opts" -> brokerOpts = args[++i];
                 case "--baseline" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
+                case "--recovery" -> recovery = Long.parseLong(args[++i].replace(",", "").replace("_", ""));
+                case "--soak" -> soak = SoakRun.duration(args[++i]);
+                case "--rate" -> rate = Integer.parseInt(args[++i]);
                 case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "-h", "--help" -> {
                     System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
-                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]");
+                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]\n"
+                            + "exocom-bench/run --recovery N          N waiting messages, SIGKILL, restart: time to ready\n"
+                            + "exocom-bench/run --soak 5m [--rate 3000] [--broker-opts \"-Xmx...\"]   RSS under load");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -144,6 +152,10 @@ public final class Bench {
         List<String> opts = brokerOpts.isBlank() ? List.of() : Arrays.asList(brokerOpts.trim().split("\\s+"));
         Bench bench = new Bench(Mode.of(modeName), root, out, nats, opts, systems, scenarios);
         bench.baseline = baselineJar;
+        if (recovery > 0 || soak != null) {
+            bench.runModes(recovery, soak, rate);
+            return;
+        }
         bench.run();
         bench.report();
     }
@@ -179,6 +191,14 @@ public final class Bench {
             }
         }
         return null;
+    }
+
+    List<String> brokerOptions() {
+        return brokerOpts;
+    }
+
+    Path logDir() {
+        return out.resolve("logs");
     }
 
     List<String> jvmCommand() {
@@ -253,10 +273,11 @@ public final class Bench {
         Path dir = Files.createTempDirectory("exocom-bench-");
         dir.toFile().deleteOnExit();
         StringBuilder routes = new StringBuilder("services:\n")
-                .append("  bench-client:\n    sends: [bench.ping, bench.fanout]\n")
+                .append("  bench-client:\n    sends: [bench.ping, bench.fanout, bench.offline]\n")
                 .append("  bench-echo:\n    receives: [bench.ping]\n    sends: [bench.pong]\n")
                 .append("  bench-scale:\n    receives: [bench.scale]\n")
-                .append("  bench-probe:\n    sends: [bench.probe]\n");
+                .append("  bench-probe:\n    sends: [bench.probe]\n")
+                .append("  bench-offline:\n    receives: [bench.offline]\n");
         for (int i = 1; i <= RECEIVERS; i++) {
             routes.append("  bench-fan-").append(i).append(":\n    receives: [bench.fanout]\n");
         }
@@ -264,6 +285,53 @@ public final class Bench {
         Files.writeString(file, routes);
         file.toFile().deleteOnExit();
         return file;
+    }
+
+    /** --recovery N and --soak DURATION: each on its own broker, figures printed and written to MODE.json/.md. */
+    void runModes(long recovery, java.time.Duration soak, int rate) throws Exception {
+        facts.put("loadavg_start", loadAverage());
+        Path routes = writeRoutes();
+        if (recovery > 0) {
+            System.out.printf("bench: recovery of %,d waiting messages; load average %s%n", recovery, loadAverage());
+            record(RecoveryRun.run(jvmCommand(), routes, out.resolve("logs"), recovery));
+        }
+        if (soak != null) {
+            System.out.printf("bench: soak for %s at %,d requests/s; load average %s%n", soak, rate, loadAverage());
+            record(SoakRun.run(this, routes, soak, rate));
+        }
+        facts.put("loadavg_end", loadAverage());
+        StringBuilder md = new StringBuilder("| mode | figure | value |\n|---|---|---:|\n");
+        for (Result result : results) {
+            if (result.failure != null) {
+                md.append("| ").append(result.scenario).append(" | FAILED | ").append(result.failure).append(" |\n");
+            }
+            result.figures.forEach((k, v) -> md.append("| ").append(result.scenario).append(" | ").append(k)
+                    .append(" | ").append(format(v)).append(" |\n"));
+        }
+        String name = recovery > 0 && soak != null ? "recovery-soak" : recovery > 0 ? "recovery" : "soak";
+        System.out.println();
+        System.out.println(md);
+        System.out.println("machine: " + machineFacts());
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode json = mapper.createObjectNode();
+        json.put("mode", name);
+        json.put("finished", Instant.now().toString());
+        json.set("machine", mapper.valueToTree(machineFacts()));
+        ArrayNode list = json.putArray("results");
+        for (Result result : results) {
+            ObjectNode item = list.addObject();
+            item.put("scenario", result.scenario);
+            if (result.failure != null) {
+                item.put("failure", result.failure);
+            }
+            ObjectNode figures = item.putObject("figures");
+            result.figures.forEach((k, v) -> figures.put(k, round(v)));
+        }
+        json.put("table_markdown", md.toString());
+        Files.createDirectories(out);
+        Files.writeString(out.resolve(name + ".json"), mapper.writeValueAsString(json) + "\n");
+        Files.writeString(out.resolve(name + ".md"), md.toString());
+        System.out.println("bench: results in " + out.resolve(name + ".json"));
     }
 
     List<Result> results() {
