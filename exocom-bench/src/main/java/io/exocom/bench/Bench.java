@@ -42,6 +42,8 @@ public final class Bench {
     static final String RELAY_MEMORY = "exocom-relay-memory";
     static final String JVM = "exocom-jvm";
     static final String JVM_MEMORY = "exocom-jvm-memory";
+    /** The JVM broker started with an AppCDS archive of its classes (-XX:SharedArchiveFile): start scenario only. */
+    static final String APPCDS = "exocom-appcds";
     static final String NATIVE = "exocom-native-raw";
     static final String NATS = "nats";
     /** NATS JetStream, file storage, one replica: with sync_interval always, and with the server's default. */
@@ -265,8 +267,11 @@ public final class Bench {
         if (label.equals(JS_ALWAYS) || label.equals(JS_DEFAULT)) {
             return ServerProcess.jetStream(label, command.get(0), out.resolve("logs"), label.equals(JS_ALWAYS));
         }
+        // every client of the bench comes from 127.0.0.1, pods from many addresses: the scale scenario's 2,000
+        // connections need more than the default 1,000 per address
         return ServerProcess.exocom(label, command, routes, out.resolve("logs"),
-                label.equals(JVM_MEMORY) ? Map.of("EXOCOM_STORE", "memory") : Map.of("EXOCOM_STORE", "journal"));
+                Map.of("EXOCOM_STORE", label.equals(JVM_MEMORY) ? "memory" : "journal",
+                        "EXOCOM_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(mode.scaleConnections() + 100)));
     }
 
     Path writeRoutes() throws IOException {
@@ -382,6 +387,10 @@ public final class Bench {
             }
         }
 
+        if (scenarios.contains("start") && brokers.containsKey(JVM)) {
+            measureAppCdsStart(routes);
+        }
+
         // (1)-(3) traffic: all brokers up at once, scenarios interleaved across systems so that load from other
         // work on the machine falls on all of them alike
         List<String> traffic = ALL_SCENARIOS.stream().filter(s -> !s.equals("scale") && !s.equals("start"))
@@ -441,6 +450,41 @@ public final class Bench {
         }
         facts.put("loadavg_end", loadAverage());
         facts.put("duration_s", round((System.nanoTime() - started) / 1e9));
+    }
+
+    /**
+     * JVM start to first answer with an AppCDS archive (the classes the broker loaded, mapped in at start instead of
+     * parsed and verified again): the archive is written once by a broker started with -XX:ArchiveClassesAtExit
+     * that is stopped with SIGTERM after its first answered registration, then every start uses it. This is the
+     * mechanism behind Quarkus' quarkus.package.jar.appcds.enabled, without rebuilding the package.
+     */
+    private void measureAppCdsStart(Path routes) throws Exception {
+        Path archive = Files.createTempDirectory("exocom-bench-appcds-").resolve("exocom.jsa");
+        try {
+            List<String> dump = new ArrayList<>(jvmCommand());
+            dump.add(1, "-XX:ArchiveClassesAtExit=" + archive);
+            try (ServerProcess server = start("exocom-appcds-dump", dump, routes)) {
+                Thread.sleep(1000);
+            }
+            if (!Files.isRegularFile(archive)) {
+                note("AppCDS start skipped: the JVM wrote no archive");
+                return;
+            }
+            List<String> withArchive = new ArrayList<>(jvmCommand());
+            withArchive.add(1, "-XX:SharedArchiveFile=" + archive);
+            for (int r = 0; r < mode.startRepeats(); r++) {
+                Result result = new Result("start", "-", APPCDS);
+                try (ServerProcess server = start(APPCDS, withArchive, routes)) {
+                    Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
+                    result.put("first connection ms", server.startMillis()).put("idle RSS MiB", server.rssMiB());
+                } catch (Exception e) {
+                    result.failure = e.toString();
+                }
+                record(result);
+            }
+        } finally {
+            ServerProcess.deleteTree(archive.getParent());
+        }
     }
 
     /**
@@ -570,7 +614,7 @@ public final class Bench {
 
     String markdown() {
         List<String> columns = new ArrayList<>();
-        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT)) {
+        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, APPCDS, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT)) {
             if (results.stream().anyMatch(r -> column(r).equals(system))) {
                 columns.add(system);
             }
@@ -604,7 +648,37 @@ public final class Bench {
             }
             md.append(" |\n");
         });
+        md.append(memoryAndStart());
         return md.toString();
+    }
+
+    /** The figures of issue 11 that are not one scenario's: memory after the run, per connection, idle, start. */
+    String memoryAndStart() {
+        Map<String, Map<String, Double>> table = table();
+        StringBuilder md = new StringBuilder();
+        List<String> lines = new ArrayList<>();
+        facts.forEach((key, value) -> {
+            if (key.startsWith("rss_after_traffic_MiB_")) {
+                lines.add("| RSS after the traffic, MiB | " + key.substring("rss_after_traffic_MiB_".length()) + " | "
+                        + format(((Number) value).doubleValue()) + " |");
+            }
+        });
+        addRow(lines, table, "scale | - | KiB/connection", "KiB per registered connection ("
+                + mode.scaleConnections() + " idle, RSS delta ÷ " + mode.scaleConnections() + ")");
+        addRow(lines, table, "start | - | idle RSS MiB", "idle RSS, MiB");
+        addRow(lines, table, "start | - | first connection ms", "process start to first answer, ms");
+        if (!lines.isEmpty()) {
+            md.append("\n| memory and start | broker | value |\n|---|---|---:|\n");
+            lines.forEach(l -> md.append(l).append('\n'));
+        }
+        return md.toString();
+    }
+
+    private static void addRow(List<String> lines, Map<String, Map<String, Double>> table, String row, String name) {
+        Map<String, Double> cells = table.get(row);
+        if (cells != null) {
+            cells.forEach((column, value) -> lines.add("| " + name + " | " + column + " | " + format(value) + " |"));
+        }
     }
 
     Map<String, Object> machineFacts() {
