@@ -591,7 +591,7 @@ public final class Bench {
                 continue;
             }
             for (Map.Entry<String, Double> figure : result.figures.entrySet()) {
-                if (figure.getKey().equals("count") || figure.getKey().equals("sent") || figure.getKey().equals("connections")
+                if (figure.getKey().equals("count") || figure.getKey().equals("sent") || figure.getKey().equals("delivered to each") || figure.getKey().equals("connections")
                         || figure.getKey().startsWith("p90") || figure.getKey().equals("RSS before MiB")) {
                     continue;
                 }

@@ -56,8 +56,11 @@ class BenchSmokeIT {
             String what = result.scenario + " " + result.payload + " " + result.system;
             assertNull(result.failure, what + " failed");
             switch (result.scenario) {
-                case "round-trip", "throughput", "fan-out" ->
+                case "round-trip", "throughput" ->
                         assertTrue(result.figures.get("count") > 0, what + ": no message arrived");
+                // JetStream with a sync per message may deliver nothing within the smoke run's second on a busy
+                // machine: what counts is that every receiver got messages before the end of the drain
+                case "fan-out" -> assertTrue(result.figures.get("delivered to each") > 0, what + ": no message arrived");
                 case "scale" -> assertTrue(result.figures.get("connections") >= 20, what + ": connections missing");
                 case "start" -> assertTrue(result.figures.get("first connection ms") > 0, what + ": never accepted");
                 default -> throw new AssertionError(result.scenario);
