@@ -31,14 +31,24 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * Bench [--quick | --full | --smoke] [--root DIR] [--out DIR] [--nats PATH] [--broker-opts "JVM OPTIONS"] [--baseline JAR]
- *       [--systems exocom-raw,exocom-relay,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
+ *       [--systems exocom-raw,exocom-raw-memory,exocom-relay,exocom-relay-memory,exocom-native-raw,nats] [--scenarios round-trip,throughput,fan-out,scale,start]
  * </pre>
  */
 public final class Bench {
     static final String RAW = "exocom-raw";
     static final String RELAY = "exocom-relay";
+    /** The same clients against a second broker with EXOCOM_STORE=memory (the others use the journal, sync always). */
+    static final String RAW_MEMORY = "exocom-raw-memory";
+    static final String RELAY_MEMORY = "exocom-relay-memory";
+    static final String JVM = "exocom-jvm";
+    static final String JVM_MEMORY = "exocom-jvm-memory";
+    /** The JVM broker started with an AppCDS archive of its classes (-XX:SharedArchiveFile): start scenario only. */
+    static final String APPCDS = "exocom-appcds";
     static final String NATIVE = "exocom-native-raw";
     static final String NATS = "nats";
+    /** NATS JetStream, file storage, one replica: with sync_interval always, and with the server's default. */
+    static final String JS_ALWAYS = "nats-js-always";
+    static final String JS_DEFAULT = "nats-js-default";
     /** A second ExoCom build (--baseline JAR), measured alongside with the raw client: for before/after figures. */
     static final String BASELINE = "exocom-baseline-raw";
     static final List<String> ALL_SCENARIOS = List.of("round-trip", "throughput", "fan-out", "scale", "start");
@@ -104,8 +114,11 @@ public final class Bench {
         String nats = null;
         String brokerOpts = System.getenv().getOrDefault("EXOCOM_BENCH_BROKER_OPTS", "");
         Path baselineJar = null;
-        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RELAY, NATIVE, NATS));
+        Set<String> systems = new LinkedHashSet<>(List.of(RAW, RAW_MEMORY, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT));
         Set<String> scenarios = new LinkedHashSet<>(ALL_SCENARIOS);
+        long recovery = 0;
+        java.time.Duration soak = null;
+        int rate = 3000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> modeName = "quick";
@@ -116,11 +129,16 @@ public final class Bench {
                 case "--nats" -> nats = args[++i];
                 case "--broker-opts" -> brokerOpts = args[++i];
                 case "--baseline" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
+                case "--recovery" -> recovery = Long.parseLong(args[++i].replace(",", "").replace("_", ""));
+                case "--soak" -> soak = SoakRun.duration(args[++i]);
+                case "--rate" -> rate = Integer.parseInt(args[++i]);
                 case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
                 case "-h", "--help" -> {
                     System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
-                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]");
+                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]\n"
+                            + "exocom-bench/run --recovery N          N waiting messages, SIGKILL, restart: time to ready\n"
+                            + "exocom-bench/run --soak 5m [--rate 3000] [--broker-opts \"-Xmx...\"]   RSS under load");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -136,6 +154,10 @@ public final class Bench {
         List<String> opts = brokerOpts.isBlank() ? List.of() : Arrays.asList(brokerOpts.trim().split("\\s+"));
         Bench bench = new Bench(Mode.of(modeName), root, out, nats, opts, systems, scenarios);
         bench.baseline = baselineJar;
+        if (recovery > 0 || soak != null) {
+            bench.runModes(recovery, soak, rate);
+            return;
+        }
         bench.run();
         bench.report();
     }
@@ -173,6 +195,14 @@ public final class Bench {
         return null;
     }
 
+    List<String> brokerOptions() {
+        return brokerOpts;
+    }
+
+    Path logDir() {
+        return out.resolve("logs");
+    }
+
     List<String> jvmCommand() {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -189,7 +219,13 @@ public final class Bench {
                 throw new IllegalStateException("no ExoCom broker at " + brokerJar() + ": build it first "
                         + "(./mvnw -pl exocom-quarkus -am package -DskipTests), or use exocom-bench/run");
             }
-            brokers.put("exocom-jvm", jvmCommand());
+            brokers.put(JVM, jvmCommand());
+        }
+        if (systems.contains(RAW_MEMORY) || systems.contains(RELAY_MEMORY)) {
+            if (!Files.isRegularFile(brokerJar())) {
+                throw new IllegalStateException("no ExoCom broker at " + brokerJar() + ": build it first");
+            }
+            brokers.put(JVM_MEMORY, jvmCommand());
         }
         if (baseline != null) {
             List<String> command = new ArrayList<>(jvmCommand());
@@ -208,7 +244,12 @@ public final class Bench {
             if (natsExecutable != null) {
                 brokers.put("nats", List.of(natsExecutable));
             } else {
-                note("NATS skipped: nats-server is not installed (exocom-bench/run installs Debian's nats-server)");
+                note("NATS skipped: nats-server is not installed (exocom-bench/run builds one)");
+            }
+        }
+        for (String js : List.of(JS_ALWAYS, JS_DEFAULT)) {
+            if (systems.contains(js) && natsExecutable != null) {
+                brokers.put(js, List.of(natsExecutable));
             }
         }
         return brokers;
@@ -220,18 +261,28 @@ public final class Bench {
     }
 
     private ServerProcess start(String label, List<String> command, Path routes) throws IOException {
-        return label.equals(NATS) ? ServerProcess.nats(command.get(0), out.resolve("logs"))
-                : ServerProcess.exocom(label, command, routes, out.resolve("logs"));
+        if (label.equals(NATS)) {
+            return ServerProcess.nats(command.get(0), out.resolve("logs"));
+        }
+        if (label.equals(JS_ALWAYS) || label.equals(JS_DEFAULT)) {
+            return ServerProcess.jetStream(label, command.get(0), out.resolve("logs"), label.equals(JS_ALWAYS));
+        }
+        // every client of the bench comes from 127.0.0.1, pods from many addresses: the scale scenario's 2,000
+        // connections need more than the default 1,000 per address
+        return ServerProcess.exocom(label, command, routes, out.resolve("logs"),
+                Map.of("EXOCOM_STORE", label.equals(JVM_MEMORY) ? "memory" : "journal",
+                        "EXOCOM_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(mode.scaleConnections() + 100)));
     }
 
     Path writeRoutes() throws IOException {
         Path dir = Files.createTempDirectory("exocom-bench-");
         dir.toFile().deleteOnExit();
         StringBuilder routes = new StringBuilder("services:\n")
-                .append("  bench-client:\n    sends: [bench.ping, bench.fanout]\n")
+                .append("  bench-client:\n    sends: [bench.ping, bench.fanout, bench.offline]\n")
                 .append("  bench-echo:\n    receives: [bench.ping]\n    sends: [bench.pong]\n")
                 .append("  bench-scale:\n    receives: [bench.scale]\n")
-                .append("  bench-probe:\n    sends: [bench.probe]\n");
+                .append("  bench-probe:\n    sends: [bench.probe]\n")
+                .append("  bench-offline:\n    receives: [bench.offline]\n");
         for (int i = 1; i <= RECEIVERS; i++) {
             routes.append("  bench-fan-").append(i).append(":\n    receives: [bench.fanout]\n");
         }
@@ -239,6 +290,53 @@ public final class Bench {
         Files.writeString(file, routes);
         file.toFile().deleteOnExit();
         return file;
+    }
+
+    /** --recovery N and --soak DURATION: each on its own broker, figures printed and written to MODE.json/.md. */
+    void runModes(long recovery, java.time.Duration soak, int rate) throws Exception {
+        facts.put("loadavg_start", loadAverage());
+        Path routes = writeRoutes();
+        if (recovery > 0) {
+            System.out.printf("bench: recovery of %,d waiting messages; load average %s%n", recovery, loadAverage());
+            record(RecoveryRun.run(jvmCommand(), routes, out.resolve("logs"), recovery));
+        }
+        if (soak != null) {
+            System.out.printf("bench: soak for %s at %,d requests/s; load average %s%n", soak, rate, loadAverage());
+            record(SoakRun.run(this, routes, soak, rate));
+        }
+        facts.put("loadavg_end", loadAverage());
+        StringBuilder md = new StringBuilder("| mode | figure | value |\n|---|---|---:|\n");
+        for (Result result : results) {
+            if (result.failure != null) {
+                md.append("| ").append(result.scenario).append(" | FAILED | ").append(result.failure).append(" |\n");
+            }
+            result.figures.forEach((k, v) -> md.append("| ").append(result.scenario).append(" | ").append(k)
+                    .append(" | ").append(format(v)).append(" |\n"));
+        }
+        String name = recovery > 0 && soak != null ? "recovery-soak" : recovery > 0 ? "recovery" : "soak";
+        System.out.println();
+        System.out.println(md);
+        System.out.println("machine: " + machineFacts());
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode json = mapper.createObjectNode();
+        json.put("mode", name);
+        json.put("finished", Instant.now().toString());
+        json.set("machine", mapper.valueToTree(machineFacts()));
+        ArrayNode list = json.putArray("results");
+        for (Result result : results) {
+            ObjectNode item = list.addObject();
+            item.put("scenario", result.scenario);
+            if (result.failure != null) {
+                item.put("failure", result.failure);
+            }
+            ObjectNode figures = item.putObject("figures");
+            result.figures.forEach((k, v) -> figures.put(k, round(v)));
+        }
+        json.put("table_markdown", md.toString());
+        Files.createDirectories(out);
+        Files.writeString(out.resolve(name + ".json"), mapper.writeValueAsString(json) + "\n");
+        Files.writeString(out.resolve(name + ".md"), md.toString());
+        System.out.println("bench: results in " + out.resolve(name + ".json"));
     }
 
     List<Result> results() {
@@ -259,6 +357,9 @@ public final class Bench {
 
         // (5) start and (4) scale: each on a freshly started broker
         for (Map.Entry<String, List<String>> broker : brokers.entrySet()) {
+            if (broker.getKey().startsWith("nats-js")) {
+                continue; // the same nats-server as core NATS: its start and connections are measured there
+            }
             if (scenarios.contains("start")) {
                 for (int r = 0; r < mode.startRepeats(); r++) {
                     Result result = new Result("start", "-", broker.getKey());
@@ -275,7 +376,7 @@ public final class Bench {
                 Result result;
                 try (ServerProcess server = start(broker.getKey(), broker.getValue(), routes)) {
                     Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
-                    Scenarios.Connector connector = broker.getKey().equals("nats") ? Scenarios.natsConnector(server.port)
+                    Scenarios.Connector connector = broker.getKey().equals(NATS) ? Scenarios.natsConnector(server.port)
                             : Scenarios.exocomConnector(server.port);
                     result = Scenarios.scale(server, connector, mode.scaleConnections(), 8);
                 } catch (Exception e) {
@@ -284,6 +385,10 @@ public final class Bench {
                 }
                 record(result);
             }
+        }
+
+        if (scenarios.contains("start") && brokers.containsKey(JVM)) {
+            measureAppCdsStart(routes);
         }
 
         // (1)-(3) traffic: all brokers up at once, scenarios interleaved across systems so that load from other
@@ -297,11 +402,17 @@ public final class Bench {
                     servers.put(broker.getKey(), start(broker.getKey(), broker.getValue(), routes));
                 }
                 List<Driver> drivers = new ArrayList<>();
-                if (servers.containsKey("exocom-jvm") && systems.contains(RAW)) {
-                    drivers.add(new ExoComRaw(RAW, servers.get("exocom-jvm")));
+                if (servers.containsKey(JVM) && systems.contains(RAW)) {
+                    drivers.add(new ExoComRaw(RAW, servers.get(JVM)));
                 }
-                if (servers.containsKey("exocom-jvm") && systems.contains(RELAY)) {
-                    drivers.add(new ExoComRelay(servers.get("exocom-jvm")));
+                if (servers.containsKey(JVM_MEMORY) && systems.contains(RAW_MEMORY)) {
+                    drivers.add(new ExoComRaw(RAW_MEMORY, servers.get(JVM_MEMORY)));
+                }
+                if (servers.containsKey(JVM) && systems.contains(RELAY)) {
+                    drivers.add(new ExoComRelay(RELAY, servers.get(JVM)));
+                }
+                if (servers.containsKey(JVM_MEMORY) && systems.contains(RELAY_MEMORY)) {
+                    drivers.add(new ExoComRelay(RELAY_MEMORY, servers.get(JVM_MEMORY)));
                 }
                 if (servers.containsKey("exocom-baseline")) {
                     drivers.add(new ExoComRaw(BASELINE, servers.get("exocom-baseline")));
@@ -311,6 +422,11 @@ public final class Bench {
                 }
                 if (servers.containsKey("nats")) {
                     drivers.add(new NatsDriver(servers.get("nats")));
+                }
+                for (String js : List.of(JS_ALWAYS, JS_DEFAULT)) {
+                    if (servers.containsKey(js)) {
+                        drivers.add(new JetStreamDriver(js, servers.get(js)));
+                    }
                 }
                 jitWarmup(drivers);
                 // Systems take turns, first in one figure and last in the next: a broker measured right after
@@ -337,6 +453,41 @@ public final class Bench {
     }
 
     /**
+     * JVM start to first answer with an AppCDS archive (the classes the broker loaded, mapped in at start instead of
+     * parsed and verified again): the archive is written once by a broker started with -XX:ArchiveClassesAtExit
+     * that is stopped with SIGTERM after its first answered registration, then every start uses it. This is the
+     * mechanism behind Quarkus' quarkus.package.jar.appcds.enabled, without rebuilding the package.
+     */
+    private void measureAppCdsStart(Path routes) throws Exception {
+        Path archive = Files.createTempDirectory("exocom-bench-appcds-").resolve("exocom.jsa");
+        try {
+            List<String> dump = new ArrayList<>(jvmCommand());
+            dump.add(1, "-XX:ArchiveClassesAtExit=" + archive);
+            try (ServerProcess server = start("exocom-appcds-dump", dump, routes)) {
+                Thread.sleep(1000);
+            }
+            if (!Files.isRegularFile(archive)) {
+                note("AppCDS start skipped: the JVM wrote no archive");
+                return;
+            }
+            List<String> withArchive = new ArrayList<>(jvmCommand());
+            withArchive.add(1, "-XX:SharedArchiveFile=" + archive);
+            for (int r = 0; r < mode.startRepeats(); r++) {
+                Result result = new Result("start", "-", APPCDS);
+                try (ServerProcess server = start(APPCDS, withArchive, routes)) {
+                    Thread.sleep(mode.name().equals("full") ? 2000 : mode.name().equals("smoke") ? 200 : 1000);
+                    result.put("first connection ms", server.startMillis()).put("idle RSS MiB", server.rssMiB());
+                } catch (Exception e) {
+                    result.failure = e.toString();
+                }
+                record(result);
+            }
+        } finally {
+            ServerProcess.deleteTree(archive.getParent());
+        }
+    }
+
+    /**
      * Before anything is measured, every JVM broker runs the request/reply and fan-out traffic for a while, so that
      * its JIT compiler has done most of its work: the figures are of the broker's steady state (nats-server, a Go
      * program, has no such phase). Nothing of this is recorded.
@@ -347,7 +498,7 @@ public final class Bench {
         }
         double each = mode.jitWarmupSeconds() / 4;
         for (Driver driver : drivers) {
-            if (!driver.label().equals(RAW) && !driver.label().equals(BASELINE)) {
+            if (!driver.label().equals(RAW) && !driver.label().equals(RAW_MEMORY) && !driver.label().equals(BASELINE)) {
                 continue; // the relay's traffic reaches the same broker
             }
             System.out.printf("bench: warming up the JIT of the JVM broker for %.0f s%n", mode.jitWarmupSeconds());
@@ -419,7 +570,8 @@ public final class Bench {
     /** Which table column a result belongs to: start and scale are per broker, the others per client. */
     static String column(Result result) {
         return switch (result.system) {
-            case "exocom-jvm" -> RAW;
+            case JVM -> RAW;
+            case JVM_MEMORY -> RAW_MEMORY;
             case "exocom-native" -> NATIVE;
             case "exocom-baseline" -> BASELINE;
             default -> result.system;
@@ -439,7 +591,7 @@ public final class Bench {
                 continue;
             }
             for (Map.Entry<String, Double> figure : result.figures.entrySet()) {
-                if (figure.getKey().equals("count") || figure.getKey().equals("sent") || figure.getKey().equals("connections")
+                if (figure.getKey().equals("count") || figure.getKey().equals("sent") || figure.getKey().equals("delivered to each") || figure.getKey().equals("connections")
                         || figure.getKey().startsWith("p90") || figure.getKey().equals("RSS before MiB")) {
                     continue;
                 }
@@ -462,35 +614,71 @@ public final class Bench {
 
     String markdown() {
         List<String> columns = new ArrayList<>();
-        for (String system : List.of(RAW, BASELINE, RELAY, NATIVE, NATS)) {
+        for (String system : List.of(RAW, RAW_MEMORY, BASELINE, APPCDS, RELAY, RELAY_MEMORY, NATIVE, NATS, JS_ALWAYS, JS_DEFAULT)) {
             if (results.stream().anyMatch(r -> column(r).equals(system))) {
                 columns.add(system);
             }
         }
-        boolean withNats = columns.contains(NATS);
-        List<String> ratioOf = columns.stream().filter(c -> !c.equals(NATS)).toList();
+        // ratios: every ExoCom column to core NATS, and the journal's to JetStream with sync always (its durable peer)
+        List<String[]> ratios = new ArrayList<>();
+        for (String c : columns) {
+            if (c.startsWith("exocom-") && columns.contains(NATS)) {
+                ratios.add(new String[]{c, NATS});
+            }
+        }
+        for (String c : List.of(RAW, RELAY)) {
+            if (columns.contains(c) && columns.contains(JS_ALWAYS)) {
+                ratios.add(new String[]{c, JS_ALWAYS});
+            }
+        }
         StringBuilder md = new StringBuilder("| scenario | payload | figure | ");
         md.append(String.join(" | ", columns));
-        if (withNats) {
-            ratioOf.forEach(c -> md.append(" | ").append(c.replace("exocom-", "")).append(" ÷ nats"));
-        }
+        ratios.forEach(r -> md.append(" | ").append(r[0].replace("exocom-", "")).append(" ÷ ").append(r[1].replace("nats-", "")));
         md.append(" |\n|---|---|---|");
-        md.append("---:|".repeat(columns.size() + (withNats ? ratioOf.size() : 0))).append('\n');
+        md.append("---:|".repeat(columns.size() + ratios.size())).append('\n');
         table().forEach((row, cells) -> {
             md.append("| ").append(row).append(" | ");
             md.append(columns.stream().map(c -> cells.containsKey(c) ? format(cells.get(c)) : "–")
                     .collect(Collectors.joining(" | ")));
-            if (withNats) {
-                Double nats = cells.get(NATS);
-                for (String c : ratioOf) {
-                    Double value = cells.get(c);
-                    md.append(" | ").append(value == null || nats == null || nats == 0 ? "–"
-                            : String.format(Locale.ROOT, "%.2f×", value / nats));
-                }
+            for (String[] r : ratios) {
+                Double value = cells.get(r[0]);
+                Double peer = cells.get(r[1]);
+                md.append(" | ").append(value == null || peer == null || peer == 0 ? "–"
+                        : String.format(Locale.ROOT, "%.2f×", value / peer));
             }
             md.append(" |\n");
         });
+        md.append(memoryAndStart());
         return md.toString();
+    }
+
+    /** The figures of issue 11 that are not one scenario's: memory after the run, per connection, idle, start. */
+    String memoryAndStart() {
+        Map<String, Map<String, Double>> table = table();
+        StringBuilder md = new StringBuilder();
+        List<String> lines = new ArrayList<>();
+        facts.forEach((key, value) -> {
+            if (key.startsWith("rss_after_traffic_MiB_")) {
+                lines.add("| RSS after the traffic, MiB | " + key.substring("rss_after_traffic_MiB_".length()) + " | "
+                        + format(((Number) value).doubleValue()) + " |");
+            }
+        });
+        addRow(lines, table, "scale | - | KiB/connection", "KiB per registered connection ("
+                + mode.scaleConnections() + " idle, RSS delta ÷ " + mode.scaleConnections() + ")");
+        addRow(lines, table, "start | - | idle RSS MiB", "idle RSS, MiB");
+        addRow(lines, table, "start | - | first connection ms", "process start to first answer, ms");
+        if (!lines.isEmpty()) {
+            md.append("\n| memory and start | broker | value |\n|---|---|---:|\n");
+            lines.forEach(l -> md.append(l).append('\n'));
+        }
+        return md.toString();
+    }
+
+    private static void addRow(List<String> lines, Map<String, Map<String, Double>> table, String row, String name) {
+        Map<String, Double> cells = table.get(row);
+        if (cells != null) {
+            cells.forEach((column, value) -> lines.add("| " + name + " | " + column + " | " + format(value) + " |"));
+        }
     }
 
     Map<String, Object> machineFacts() {

@@ -13,10 +13,12 @@ final class ExoComRelay implements Driver {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static int instances;
 
+    private final String label;
     private final ServerProcess server;
     private final int port;
 
-    ExoComRelay(ServerProcess server) {
+    ExoComRelay(String label, ServerProcess server) {
+        this.label = label;
         this.server = server;
         this.port = server.port;
     }
@@ -28,7 +30,7 @@ final class ExoComRelay implements Driver {
 
     @Override
     public String label() {
-        return "exocom-relay";
+        return label;
     }
 
     private ExoRelay.Builder relay(String service) {

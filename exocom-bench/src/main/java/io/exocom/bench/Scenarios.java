@@ -169,7 +169,7 @@ final class Scenarios {
             while (min(fan.received()) < sent && System.nanoTime() < drainUntil) {
                 LockSupport.parkNanos(1_000_000);
             }
-            result.put("sent", sent).put("count", delivered);
+            result.put("sent", sent).put("count", delivered).put("delivered to each", min(fan.received()));
         }
         return result;
     }

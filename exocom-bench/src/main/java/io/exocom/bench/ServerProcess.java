@@ -41,6 +41,10 @@ final class ServerProcess implements AutoCloseable {
     final Path log;
     private final long startedNanos;
     private long firstConnectionNanos;
+    /** A temporary data directory that close() deletes, or null. */
+    private Path dataDir;
+    /** Further files or directories that close() deletes (a JetStream store directory). */
+    final List<Path> deleteOnClose = new ArrayList<>();
 
     private ServerProcess(String label, int port, Process process, Path log, long startedNanos) {
         this.label = label;
@@ -60,16 +64,73 @@ final class ServerProcess implements AutoCloseable {
 
     /** ExoCom: {@code command} is the JVM or native command line up to (excluding) the broker's own options. */
     static ServerProcess exocom(String label, List<String> command, Path routes, Path logDir) throws IOException {
+        return exocom(label, command, routes, logDir, Map.of());
+    }
+
+    /**
+     * ExoCom with {@code settings} added to its environment (e.g. {@code EXOCOM_STORE=memory}). Its journal lives in a
+     * fresh temporary directory that {@link #close()} deletes.
+     */
+    static ServerProcess exocom(String label, List<String> command, Path routes, Path logDir,
+                                Map<String, String> settings) throws IOException {
+        Path dataDir = Files.createTempDirectory("exocom-bench-data-");
+        return exocom(label, command, routes, logDir, settings, dataDir, true);
+    }
+
+    /** ExoCom on a given data directory, deleted on close when {@code ownsDataDir}. */
+    static ServerProcess exocom(String label, List<String> command, Path routes, Path logDir,
+                                Map<String, String> settings, Path dataDir, boolean ownsDataDir) throws IOException {
         int port = freePort();
         Files.createDirectories(logDir); // a fresh clone has no results/logs yet: the data directory goes inside it
         List<String> full = new ArrayList<>(command);
         full.addAll(List.of("--routes", routes.toString(), "--port", Integer.toString(port)));
-        // every client of the harness comes from 127.0.0.1: the scale scenario's 2,000 relays would pass the
-        // per-address cap (1,000) that protects a real broker from one misbehaving host
-        return launch(label, full, Map.of("EXOCOM_LOG_MESSAGES", "false", "EXOCOM_HOST_BIND", "127.0.0.1",
-                "EXOCOM_MAX_CONNECTIONS_PER_ADDRESS", "10000",
-                "EXOCOM_PORT", Integer.toString(port), "EXOCOM_DATA_DIR",
-                Files.createTempDirectory(logDir, "exocom-data-").toString()), port, logDir, ServerProcess::probeExoCom);
+        Map<String, String> env = new java.util.HashMap<>(Map.of("EXOCOM_LOG_MESSAGES", "false",
+                "EXOCOM_HOST_BIND", "127.0.0.1", "EXOCOM_PORT", Integer.toString(port),
+                "EXOCOM_DATA_DIR", dataDir.toString()));
+        env.putAll(settings);
+        try {
+            ServerProcess server = launch(label, full, env, port, logDir, ServerProcess::probeExoCom);
+            server.dataDir = ownsDataDir ? dataDir : null;
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (ownsDataDir) {
+                deleteTree(dataDir);
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes a directory and everything in it; what cannot be deleted is left. */
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temp dir
+        }
+    }
+
+    /**
+     * nats-server with JetStream, its store in a temporary directory that {@link #close()} deletes, and
+     * {@code sync_interval: always} when {@code syncAlways} (else the server's default: a sync every 2 minutes).
+     */
+    static ServerProcess jetStream(String label, String executable, Path logDir, boolean syncAlways) throws IOException {
+        Path dir = Files.createTempDirectory("exocom-bench-jetstream-");
+        Path config = dir.resolve("nats.conf");
+        Files.writeString(config, "jetstream {\n  store_dir: \"" + dir.resolve("store") + "\"\n"
+                + (syncAlways ? "  sync_interval: always\n" : "") + "}\n");
+        int port = freePort();
+        try {
+            ServerProcess server = launch(label, List.of(executable, "-c", config.toString(), "-a", "127.0.0.1", "-p",
+                    Integer.toString(port)), Map.of(), port, logDir, ServerProcess::probeNats);
+            server.deleteOnClose.add(dir);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir);
+            throw e;
+        }
     }
 
     static ServerProcess nats(String executable, Path logDir) throws IOException {
@@ -208,5 +269,7 @@ final class ServerProcess implements AutoCloseable {
     public void close() {
         stop(process);
         RUNNING.remove(process);
+        deleteTree(dataDir);
+        deleteOnClose.forEach(ServerProcess::deleteTree);
     }
 }
