@@ -9,6 +9,7 @@ package io.exocom.journal;
  * @param syncs               forces of a segment file (batches in sync mode ALWAYS, lazy syncs, rolls)
  * @param lastSyncNanos       how long the last force took
  * @param avgSyncNanos        average force time
+ * @param syncNanos           time spent in forces, all of them together
  * @param avgRecordsPerBatch  records per batch, averaged
  * @param avgBytesPerBatch    bytes per batch, averaged
  * @param failedBatches       batches that failed with an I/O error
@@ -16,6 +17,6 @@ package io.exocom.journal;
  * @param queuedAppends       appends waiting for the writer right now (approximate)
  */
 public record JournalMetrics(long bytesWritten, long records, long batches, long syncs, long lastSyncNanos,
-                             long avgSyncNanos, double avgRecordsPerBatch, double avgBytesPerBatch,
+                             long avgSyncNanos, long syncNanos, double avgRecordsPerBatch, double avgBytesPerBatch,
                              long failedBatches, long lazyRecordsDropped, long queuedAppends) {
 }

@@ -32,7 +32,7 @@ final class WriterMetrics {
         long batchCount = batches;
         long syncCount = syncs;
         return new JournalMetrics(bytesWritten, records, batchCount, syncCount, lastSyncNanos,
-                syncCount == 0 ? 0 : totalSyncNanos / syncCount,
+                syncCount == 0 ? 0 : totalSyncNanos / syncCount, totalSyncNanos,
                 batchCount == 0 ? 0 : (double) records / batchCount,
                 batchCount == 0 ? 0 : (double) bytesWritten / batchCount,
                 failedBatches, lazyRecordsDropped, Math.max(0, queued.sum()));

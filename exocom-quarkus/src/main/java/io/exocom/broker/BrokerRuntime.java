@@ -442,6 +442,9 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
         if (store instanceof JournalMessageStore journal) {
             FunctionCounter.builder("exocom.journal.syncs", journal, j -> j.journal().metrics().syncs())
                     .description("Syncs of the journal to disk (one per group of appends)").register(registry);
+            // with the count above: the mean time of one sync over any window, what every `accepted` waits for
+            FunctionCounter.builder("exocom.journal.sync.time", journal, j -> j.journal().metrics().syncNanos() / 1e9)
+                    .baseUnit("seconds").description("Time spent syncing the journal to disk").register(registry);
             FunctionCounter.builder("exocom.journal.bytes.written", journal, j -> j.journal().metrics().bytesWritten())
                     .description("Bytes written to the journal").register(registry);
             Gauge.builder("exocom.journal.segments", journal, j -> j.journal().segments().size())

@@ -115,6 +115,10 @@ class HttpApiTest extends BrokerTestSupport {
                     "exocom_instances{service=\"todos\"}",
                     "exocom_delivery_latency_seconds_bucket",
                     "exocom_dead_letters ",
+                    // the journal is the default store: its syncs and their time give the cost of each `accepted`
+                    "exocom_storage_available ",
+                    "exocom_journal_syncs_total ",
+                    "exocom_journal_sync_time_seconds_total ",
             }) {
                 assertTrue(metrics.contains(expected), "metrics lack " + expected);
             }
