@@ -111,7 +111,7 @@ final class Connection {
      * Sends on the registered wire, or keeps the send for the next one; refuses when closed, or when offline and
      * the buffer is at its bound.
      */
-    CompletionStage<Accepted> submit(PendingSends.Pending pending) {
+    CompletableFuture<Accepted> submit(PendingSends.Pending pending) {
         synchronized (lock) {
             if (status == ConnectionStatus.CLOSED) {
                 return CompletableFuture.failedFuture(new RelayClosedException(who + ": cannot send \""
@@ -128,7 +128,7 @@ final class Connection {
                 current.send(pending.frame());
             }
         }
-        return pending.result().minimalCompletionStage();
+        return pending.result();
     }
 
     /** Acks on {@code wire} if it is still open, batched where ExoCom reads batched acks. */

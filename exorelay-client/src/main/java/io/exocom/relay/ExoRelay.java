@@ -72,7 +72,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         this.pool = Executors.newCachedThreadPool(threads(prefix + "worker-", true));
         this.listeners = new Listeners(Executors.newSingleThreadExecutor(threads(prefix + "events-", true)), who);
         this.writer = new FrameWriter(config.mapper());
-        this.sends = new PendingSends(pool);
+        this.sends = new PendingSends();
         this.requests = new PendingRequests(loop, pool);
         this.dispatcher = new Dispatcher(handlers, new HandledIds(config.rememberedIds()), pool, new Port(), who);
         this.connection = new Connection(config, who, loop, tls, writer, handlers, sends, listeners);
@@ -233,6 +233,14 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     }
 
     private CompletionStage<Accepted> submit(FrameWriter.Outgoing message) {
+        return forCaller(answer(message));
+    }
+
+    /**
+     * Sends and returns the stage ExoCom's answer completes, on the event loop: only for the relay's own brief
+     * callbacks. Callers get it through {@link #forCaller}.
+     */
+    private CompletableFuture<Accepted> answer(FrameWriter.Outgoing message) {
         byte[] frame = writer.send(message);
         int limit = connection.maxFrameSize();
         if (frame.length > limit) {
@@ -240,18 +248,24 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                     + message.name() + "\" would be a frame of " + frame.length + " bytes, more than ExoCom's limit of "
                     + limit + ": send large data by reference (a URL or a storage key) instead", message.id()));
         }
-        return connection.submit(new PendingSends.Pending(message.id(), message.name(), frame, new CompletableFuture<>()));
+        return connection.submit(new PendingSends.Pending(message.id(), message.name(), frame,
+                new CompletableFuture<>()));
+    }
+
+    /** The caller's view of an answer: its callbacks run on the relay's workers, never on the event loop. */
+    private CompletionStage<Accepted> forCaller(CompletableFuture<Accepted> answer) {
+        return answer.isDone() ? answer.minimalCompletionStage() : WorkerStage.following(answer, pool);
     }
 
     private RelayPort.Asked ask(FrameWriter.Outgoing command, Duration timeout, Consumer<Reply> onReply) {
         PendingRequests.Waiter waiter = requests.add(command.id(), command.name(), timeout, onReply, onReply != null);
-        CompletionStage<Accepted> sent = submit(command);
-        sent.whenComplete((accepted, error) -> {
+        CompletableFuture<Accepted> answer = answer(command);
+        answer.whenComplete((accepted, error) -> {
             if (error != null) {
                 requests.fail(command.id(), error);
             }
         });
-        return new RelayPort.Asked(sent, waiter.result.minimalCompletionStage());
+        return new RelayPort.Asked(forCaller(answer), waiter.result.minimalCompletionStage());
     }
 
     /** The relay as seen by the dispatcher and the handlers' contexts. */

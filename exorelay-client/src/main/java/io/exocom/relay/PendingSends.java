@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
 /**
  * Sends that ExoCom has not answered yet, in the order they were made, keyed by message id. They survive a lost
@@ -16,16 +15,14 @@ import java.util.concurrent.Executor;
 final class PendingSends {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
-    /** One unanswered send: the encoded frame, to send it again as it is, and the caller's stage. */
+    /**
+     * One unanswered send: the encoded frame, to send it again as it is, and the stage ExoCom's answer completes
+     * on the event loop (callers get a {@link WorkerStage} that follows it).
+     */
     record Pending(String id, String name, byte[] frame, CompletableFuture<Accepted> result) {
     }
 
     private final Map<String, Pending> byId = new LinkedHashMap<>();
-    private final Executor callbacks;
-
-    PendingSends(Executor callbacks) {
-        this.callbacks = callbacks;
-    }
 
     synchronized void add(Pending pending) {
         byId.put(pending.id(), pending);
@@ -54,7 +51,8 @@ final class PendingSends {
         if (pending == null) {
             return false;
         }
-        pending.result().completeAsync(() -> new Accepted(accepted.id(), accepted.timestamp()), callbacks);
+        // On the event loop: the caller's callbacks run on workers (see WorkerStage), the relay's own are brief.
+        pending.result().complete(new Accepted(accepted.id(), accepted.timestamp()));
         return true;
     }
 
@@ -79,7 +77,7 @@ final class PendingSends {
         LOG.log(System.Logger.Level.WARNING, "ExoCom rejected \"{0}\" (id {1}): {2}: {3}", pending.name(),
                 rejected.id(), rejected.code(), rejected.message());
         ExoComRejectedException error = new ExoComRejectedException(rejected.code(), rejected.message(), rejected.id());
-        callbacks.execute(() -> pending.result().completeExceptionally(error));
+        pending.result().completeExceptionally(error);
         return true;
     }
 
