@@ -49,6 +49,23 @@ class HandlerThreadsIT {
     }
 
     @Test
+    void aCallbackOnASendRunsOnAWorkerThreadAndMayWaitForAnotherSend() {
+        try (ExoRelay worker = exocom.relay("worker").build().on("work.do", (message, context) -> { });
+             ExoRelay web = exocom.relay("web").build()) {
+            Await.result(worker.start());
+            Await.result(web.start());
+            // ExoCom's answer completes the stage on the relay's event loop; a callback that ran there and waited
+            // for the next answer would wait forever, because that answer arrives on the same thread
+            CompletionStage<String> chained = web.send("work.do", 1).thenApply(first -> {
+                Accepted second = web.send("work.do", 2).toCompletableFuture().join();
+                return Thread.currentThread().getName() + " " + (second.timestamp() > 0);
+            });
+            String result = Await.result(chained);
+            assertTrue(result.startsWith("exorelay-web-worker-") && result.endsWith(" true"), result);
+        }
+    }
+
+    @Test
     void pendingAsyncHandlersHoldNoThread() {
         int pending = 50;
         List<CompletableFuture<Void>> stages = new CopyOnWriteArrayList<>();
