@@ -437,7 +437,16 @@ public final class Bench {
                 for (String scenario : traffic) {
                     for (Map.Entry<String, String> payload : PAYLOADS.entrySet()) {
                         for (Driver driver : figure++ % 2 == 0 ? drivers : reversed) {
-                            record(runTraffic(scenario, driver, payload.getKey(), payload.getValue()));
+                            ServerProcess journal = driver.label().equals(RAW) || driver.label().equals(RELAY)
+                                    ? servers.get(JVM) : null;
+                            JournalSyncs before = journal != null && scenario.equals("round-trip")
+                                    ? JournalSyncs.read(journal) : null;
+                            Result result = runTraffic(scenario, driver, payload.getKey(), payload.getValue());
+                            if (before != null && result.failure == null) {
+                                before.meanSyncMicrosUntil(JournalSyncs.read(journal))
+                                        .ifPresent(micros -> result.put(MEAN_SYNC, micros));
+                            }
+                            record(result);
                         }
                     }
                 }
@@ -510,6 +519,31 @@ public final class Bench {
                     System.out.println("bench: warm-up failed: " + e);
                 }
             }
+        }
+    }
+
+    /**
+     * The figure that checks the journal's round-trip goal on the machine it runs on: every `accepted` waits for
+     * one sync of the journal, so its round-trip p50 may be memory's plus the syncs of the command and its reply.
+     */
+    static final String MEAN_SYNC = "mean journal sync µs";
+
+    /** The broker's sync counters at one moment; the difference of two gives the mean sync time between them. */
+    private record JournalSyncs(double syncs, double seconds) {
+        static JournalSyncs read(ServerProcess broker) {
+            try {
+                return new JournalSyncs(broker.metric("exocom_journal_syncs_total"),
+                        broker.metric("exocom_journal_sync_time_seconds_total"));
+            } catch (Exception e) {
+                return new JournalSyncs(Double.NaN, Double.NaN);
+            }
+        }
+
+        java.util.OptionalDouble meanSyncMicrosUntil(JournalSyncs after) {
+            double syncs = after.syncs - this.syncs;
+            double seconds = after.seconds - this.seconds;
+            return syncs > 0 && !Double.isNaN(seconds) ? java.util.OptionalDouble.of(seconds / syncs * 1e6)
+                    : java.util.OptionalDouble.empty();
         }
     }
 

@@ -237,6 +237,26 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * One counter or gauge of an ExoCom broker's Prometheus endpoint, summed over its labels; NaN when the broker
+     * does not have it (the memory store has no journal metrics).
+     */
+    double metric(String name) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> response = METRICS.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        double sum = Double.NaN;
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                sum = Double.isNaN(sum) ? value : sum + value;
+            }
+        }
+        return sum;
+    }
+
+    private static final java.net.http.HttpClient METRICS = java.net.http.HttpClient.newHttpClient();
+
     /** A WebSocket connection that registers and gets {@code registered}. */
     static void probeExoCom(int port) throws IOException {
         try (WsClient ws = ExoComRaw.register(port, "bench-probe", "probe-" + System.nanoTime(), 1, 2_000)) {
