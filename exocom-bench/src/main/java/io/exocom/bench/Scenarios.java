@@ -27,6 +27,16 @@ final class Scenarios {
         return new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     }
 
+    /**
+     * The CPU time of this process, the harness, so far: its clients (the relays, jnats, the raw client: requester,
+     * responders, sender and receivers together) and the small loop that drives them, which is the same for every
+     * system. Per request it is what the client side costs, as broker CPU is what the broker costs.
+     */
+    private static double clientCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
     private static void latencies(Result result, Histogram h) {
         result.put("p50 µs", h.getValueAtPercentile(50) / 1e3)
                 .put("p90 µs", h.getValueAtPercentile(90) / 1e3)
@@ -40,13 +50,16 @@ final class Scenarios {
         Result result = new Result("round-trip", payloadName, driver.label());
         Histogram h = histogram();
         double cpu;
+        double client;
         try (Driver.RequestReply rr = driver.openRequestReply(1, payload)) {
             Thread main = Thread.currentThread();
             AtomicLong answered = new AtomicLong();
             double cpuFrom = Double.NaN;
+            double clientFrom = Double.NaN;
             for (int i = 0; i < warmup + measured; i++) {
                 if (i == warmup) {
                     cpuFrom = driver.server().cpuSeconds();
+                    clientFrom = clientCpuSeconds();
                 }
                 long before = answered.get();
                 long start = System.nanoTime();
@@ -67,9 +80,11 @@ final class Scenarios {
                 }
             }
             cpu = (driver.server().cpuSeconds() - cpuFrom) * 1e6 / measured;
+            client = (clientCpuSeconds() - clientFrom) * 1e6 / measured;
         }
         latencies(result, h);
         result.put("broker CPU µs/req", cpu);
+        result.put("client CPU µs/req", client);
         result.put("count", h.getTotalCount());
         return result;
     }
@@ -81,6 +96,7 @@ final class Scenarios {
         Histogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
         AtomicLong completedInWindow = new AtomicLong();
         double cpu;
+        double client;
         try (Driver.RequestReply rr = driver.openRequestReply(responders, payload)) {
             Semaphore slots = new Semaphore(inFlight);
             long begin = System.nanoTime();
@@ -88,13 +104,17 @@ final class Scenarios {
             long measureTo = measureFrom + (long) (measureSeconds * 1e9);
             double cpuFrom = Double.NaN;
             double cpuTo = Double.NaN;
+            double clientFrom = Double.NaN;
+            double clientTo = Double.NaN;
             while (true) {
                 long now = System.nanoTime();
                 if (Double.isNaN(cpuFrom) && now >= measureFrom) {
                     cpuFrom = driver.server().cpuSeconds();
+                    clientFrom = clientCpuSeconds();
                 }
                 if (now >= measureTo) {
                     cpuTo = driver.server().cpuSeconds();
+                    clientTo = clientCpuSeconds();
                     break;
                 }
                 if (!slots.tryAcquire(30, TimeUnit.SECONDS)) {
@@ -118,9 +138,11 @@ final class Scenarios {
             }
             result.put("req/s", completedInWindow.get() / measureSeconds);
             cpu = (cpuTo - cpuFrom) * 1e6 / Math.max(1, completedInWindow.get());
+            client = (clientTo - clientFrom) * 1e6 / Math.max(1, completedInWindow.get());
         }
         latencies(result, h);
         result.put("broker CPU µs/req", cpu);
+        result.put("client CPU µs/req", client);
         result.put("count", completedInWindow.get());
         return result;
     }
@@ -137,15 +159,19 @@ final class Scenarios {
             long deliveredAtStart = -1;
             double cpuFrom = Double.NaN;
             double cpuTo = Double.NaN;
+            double clientFrom = Double.NaN;
+            double clientTo = Double.NaN;
             long stalledSince = 0;
             while (true) {
                 long now = System.nanoTime();
                 if (deliveredAtStart < 0 && now >= measureFrom) {
                     deliveredAtStart = sum(fan.received());
                     cpuFrom = driver.server().cpuSeconds();
+                    clientFrom = clientCpuSeconds();
                 }
                 if (now >= measureTo) {
                     cpuTo = driver.server().cpuSeconds();
+                    clientTo = clientCpuSeconds();
                     break;
                 }
                 if (sent - min(fan.received()) < window) {
@@ -164,6 +190,7 @@ final class Scenarios {
             long delivered = sum(fan.received()) - Math.max(0, deliveredAtStart);
             result.put("msgs/s", delivered / measureSeconds);
             result.put("broker CPU µs/msg", (cpuTo - cpuFrom) * 1e6 / Math.max(1, delivered));
+            result.put("client CPU µs/msg", (clientTo - clientFrom) * 1e6 / Math.max(1, delivered));
             // drain before closing, bounded
             long drainUntil = System.nanoTime() + REPLY_WAIT_NANOS;
             while (min(fan.received()) < sent && System.nanoTime() < drainUntil) {
