@@ -52,7 +52,7 @@ final class FrameWriter {
     /** @throws IllegalArgumentException when Jackson cannot write the payload; the sentence names the message */
     byte[] send(Outgoing m) {
         try {
-            return writeOrFail(256, g -> {
+            return writeOrFail(sizeHint(m.payload()), g -> {
             g.writeStartObject();
             g.writeStringField("type", "send");
             g.writeObjectFieldStart("message");
@@ -76,6 +76,14 @@ final class FrameWriter {
             throw new IllegalArgumentException("the payload of \"" + m.name() + "\" cannot be written as JSON: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Room for the frame around a text payload, so that a large one is written into one buffer instead of one that
+     * grows block by block (a few escapes more still fit; anything else starts small).
+     */
+    private static int sizeHint(Object payload) {
+        return payload instanceof CharSequence text ? 256 + text.length() + (text.length() >> 4) : 256;
     }
 
     /**
