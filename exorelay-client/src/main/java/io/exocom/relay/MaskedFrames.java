@@ -32,8 +32,7 @@ final class MaskedFrames {
         return write(payload, ThreadLocalRandom.current().nextInt(), out, at);
     }
 
-    /** As {@link #write(byte[], byte[], int)} with the masking key given: for tests that check the bytes. */
-    static int write(byte[] payload, int key, byte[] out, int at) {
+    private static int write(byte[] payload, int key, byte[] out, int at) {
         int length = payload.length;
         out[at++] = (byte) FIN_TEXT;
         if (length < 126) {
