@@ -119,30 +119,38 @@ public final class Bench {
         long recovery = 0;
         java.time.Duration soak = null;
         int rate = 3000;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> modeName = "quick";
-                case "--full" -> modeName = "full";
-                case "--smoke" -> modeName = "smoke";
-                case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
-                case "--out" -> out = Path.of(args[++i]);
-                case "--nats" -> nats = args[++i];
-                case "--broker-opts" -> brokerOpts = args[++i];
-                case "--baseline" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
-                case "--recovery" -> recovery = Long.parseLong(args[++i].replace(",", "").replace("_", ""));
-                case "--soak" -> soak = SoakRun.duration(args[++i]);
-                case "--rate" -> rate = Integer.parseInt(args[++i]);
-                case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
-                case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
-                case "-h", "--help" -> {
-                    System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
-                            + "[--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]\n"
-                            + "exocom-bench/run --recovery N          N waiting messages, SIGKILL, restart: time to ready\n"
-                            + "exocom-bench/run --soak 5m [--rate 3000] [--broker-opts \"-Xmx...\"]   RSS under load");
-                    return;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> modeName = "quick";
+                    case "--full" -> modeName = "full";
+                    case "--smoke" -> modeName = "smoke";
+                    case "--root" -> root = Path.of(args[++i]).toAbsolutePath().normalize();
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--nats" -> nats = args[++i];
+                    case "--broker-opts" -> brokerOpts = args[++i];
+                    case "--baseline" -> baselineJar = Path.of(args[++i]).toAbsolutePath();
+                    case "--recovery" -> recovery = Long.parseLong(args[++i].replace(",", "").replace("_", ""));
+                    case "--soak" -> soak = SoakRun.duration(args[++i]);
+                    case "--rate" -> rate = Integer.parseInt(args[++i]);
+                    case "--systems" -> systems = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    case "--scenarios" -> scenarios = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    case "--payloads" -> keepPayloads(args[++i]);
+                    case "-h", "--help" -> {
+                        System.out.println("exocom-bench/run [--quick | --full] [--systems LIST] [--scenarios LIST] "
+                                + "[--payloads 100B,10KB] [--broker-opts \"JVM OPTIONS\"] [--baseline OTHER/quarkus-run.jar]\n"
+                                + "exocom-bench/run --recovery N          N waiting messages, SIGKILL, restart: time to ready\n"
+                                + "exocom-bench/run --soak 5m [--rate 3000] [--broker-opts \"-Xmx...\"]   RSS under load");
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            // a mistyped option is the user's mistake: one sentence, no stack trace
+            String what = e instanceof ArrayIndexOutOfBoundsException ? "an option is missing its value" : e.getMessage();
+            System.err.println("exocom-bench: " + what + " (see --help)");
+            System.exit(2);
         }
         if (out == null) {
             out = root.resolve("exocom-bench/results");
@@ -160,6 +168,17 @@ public final class Bench {
         }
         bench.run();
         bench.report();
+    }
+
+    /** --payloads 100B,10KB: measure only these payloads (names as in the table, spaces optional). */
+    private static void keepPayloads(String list) {
+        Set<String> wanted = Arrays.stream(list.split(","))
+                .map(name -> name.replace(" ", "").toUpperCase(Locale.ROOT))
+                .collect(Collectors.toSet());
+        PAYLOADS.keySet().removeIf(name -> !wanted.remove(name.replace(" ", "").toUpperCase(Locale.ROOT)));
+        if (!wanted.isEmpty() || PAYLOADS.isEmpty()) {
+            throw new IllegalArgumentException("--payloads " + list + ": the payloads are 100B and 10KB");
+        }
     }
 
     static String findOnPath(String name) {
@@ -499,17 +518,27 @@ public final class Bench {
     /**
      * Before anything is measured, every JVM broker runs the request/reply and fan-out traffic for a while, so that
      * its JIT compiler has done most of its work: the figures are of the broker's steady state (nats-server, a Go
-     * program, has no such phase). Nothing of this is recorded.
+     * program, has no such phase). Each JVM broker is warmed once, through its raw client where that is measured
+     * and otherwise through the relay (a run of the relay alone measured a cold broker, at several times its CPU per request).
+     * Nothing of this is recorded.
      */
     private void jitWarmup(List<Driver> drivers) {
         if (mode.jitWarmupSeconds() <= 0) {
             return;
         }
-        double each = mode.jitWarmupSeconds() / 4;
+        double each = mode.jitWarmupSeconds() / (2 * PAYLOADS.size()); // a throughput and a fan-out per payload
+        Map<ServerProcess, Driver> warmers = new LinkedHashMap<>();
         for (Driver driver : drivers) {
-            if (!driver.label().equals(RAW) && !driver.label().equals(RAW_MEMORY) && !driver.label().equals(BASELINE)) {
-                continue; // the relay's traffic reaches the same broker
+            boolean raw = driver.label().equals(RAW) || driver.label().equals(RAW_MEMORY)
+                    || driver.label().equals(BASELINE);
+            boolean relay = driver.label().equals(RELAY) || driver.label().equals(RELAY_MEMORY);
+            if (raw) {
+                warmers.put(driver.server(), driver);
+            } else if (relay) {
+                warmers.putIfAbsent(driver.server(), driver);
             }
+        }
+        for (Driver driver : warmers.values()) {
             System.out.printf("bench: warming up the JIT of the JVM broker for %.0f s%n", mode.jitWarmupSeconds());
             for (String payload : PAYLOADS.values()) {
                 try {
