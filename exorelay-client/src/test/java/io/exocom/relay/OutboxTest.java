@@ -6,8 +6,12 @@ import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +38,7 @@ class OutboxTest {
     }
 
     @Test
-    void framesOfEverySizeArriveMaskedAndWholeInOneFlush() {
+    void framesOfEverySizeArriveMaskedAndWhole() {
         EmbeddedChannel channel = new EmbeddedChannel();
         Outbox outbox = new Outbox(channel);
         // 0, 125 and 126 bytes, 65,535 and 65,536 (the three length forms and their edges), and odd sizes that
@@ -47,7 +51,7 @@ class OutboxTest {
                 text.append((char) ('a' + (i * 7 + size) % 26));
             }
             sent.add(text.toString());
-            outbox.add(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            outbox.add(text.toString().getBytes(StandardCharsets.UTF_8));
         }
         channel.runPendingTasks();
         assertEquals(sent, written(channel));
@@ -55,12 +59,12 @@ class OutboxTest {
 
     @Test
     void theMaskingKeyChangesFromFrameToFrame() {
-        byte[] payload = "{\"type\":\"ack\",\"id\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.util.Set<String> keys = new java.util.HashSet<>();
+        byte[] payload = "{\"type\":\"ack\",\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        Set<String> keys = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             byte[] out = new byte[MaskedFrames.size(payload)];
             MaskedFrames.write(payload, out, 0);
-            keys.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(out, 2, 6)));
+            keys.add(Arrays.toString(Arrays.copyOfRange(out, 2, 6)));
         }
         assertTrue(keys.size() > 1, "20 frames, one masking key: " + keys);
     }
@@ -69,7 +73,7 @@ class OutboxTest {
     void theAcksOfOneBatchGoOutAsOneFrameAfterTheOtherFrames() {
         EmbeddedChannel channel = new EmbeddedChannel();
         Outbox outbox = new Outbox(channel);
-        outbox.add("{\"type\":\"send\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        outbox.add("{\"type\":\"send\"}".getBytes(StandardCharsets.UTF_8));
         outbox.addAck("a");
         outbox.addAck("b");
         outbox.addAck("c");
