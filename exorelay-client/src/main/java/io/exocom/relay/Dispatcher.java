@@ -5,7 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -18,7 +18,7 @@ final class Dispatcher {
 
     private final Handlers handlers;
     private final HandledIds handled;
-    private final ExecutorService pool;
+    private final Executor pool;
     private final RelayPort port;
     private final String who;
     /** Deliveries being handled: message id to whether the handling succeeded. */
@@ -28,7 +28,7 @@ final class Dispatcher {
     private volatile boolean taking = true;
     private int running;
 
-    Dispatcher(Handlers handlers, HandledIds handled, ExecutorService pool, RelayPort port, String who) {
+    Dispatcher(Handlers handlers, HandledIds handled, Executor pool, RelayPort port, String who) {
         this.handlers = handlers;
         this.handled = handled;
         this.pool = pool;

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +53,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
     private final Handlers handlers = new Handlers();
     /** The event loop: reads and writes every wire, and keeps the relay's timers. Its one thread starts lazily. */
     private final EventLoopGroup loop;
-    private final ExecutorService pool;
+    private final Workers pool;
     private final FrameWriter writer;
     private final PendingSends sends;
     private final PendingRequests requests;
@@ -69,7 +68,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
         String prefix = "exorelay-" + config.service() + "-";
         // Not a daemon: a started relay keeps the JVM alive, as a server does, until close().
         this.loop = new NioEventLoopGroup(1, threads(prefix + "io-", false));
-        this.pool = Executors.newCachedThreadPool(threads(prefix + "worker-", true));
+        this.pool = new Workers(threads(prefix + "worker-", true));
         this.listeners = new Listeners(Executors.newSingleThreadExecutor(threads(prefix + "events-", true)), who);
         this.writer = new FrameWriter(config.mapper());
         this.sends = new PendingSends();

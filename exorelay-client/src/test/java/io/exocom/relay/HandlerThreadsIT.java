@@ -9,13 +9,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Where handlers run: a blocking handler on one of the relay's worker threads (never its event loop, so it may
- * block), and an onAsync handler that holds no thread while its stage is pending.
+ * block, and several blocking handlers run at once), and an onAsync handler that holds no thread while its stage is pending.
  */
 class HandlerThreadsIT {
     static ExoComProcess exocom;
@@ -45,6 +47,27 @@ class HandlerThreadsIT {
             Await.result(web.start());
             assertEquals("hi", Await.result(web.request("echo.say", "hi")).payload().asText());
             assertTrue(Await.result(thread).startsWith("exorelay-worker-worker-"), Await.result(thread));
+        }
+    }
+
+    @Test
+    void blockingHandlersRunAtOnceUpToThePrefetch() {
+        int atOnce = 8;
+        // Each handler blocks until all of them run: that only ends when the relay runs them at the same time.
+        CountDownLatch allRunning = new CountDownLatch(atOnce);
+        List<Boolean> metTheOthers = new CopyOnWriteArrayList<>();
+        try (ExoRelay worker = exocom.relay("worker").prefetch(atOnce).build().on("work.do", (message, context) -> {
+            allRunning.countDown();
+            metTheOthers.add(allRunning.await(10, TimeUnit.SECONDS));
+        });
+             ExoRelay web = exocom.relay("web").build()) {
+            Await.result(worker.start());
+            Await.result(web.start());
+            for (int i = 0; i < atOnce; i++) {
+                Await.result(web.send("work.do", i));
+            }
+            Await.until("every handler finished", () -> metTheOthers.size() == atOnce);
+            assertEquals(List.of(true, true, true, true, true, true, true, true), metTheOthers);
         }
     }
 
