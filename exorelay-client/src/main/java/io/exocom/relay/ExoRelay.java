@@ -251,8 +251,8 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                 new CompletableFuture<>()));
     }
 
-    /** The caller's view of an answer: its callbacks run on the relay's workers, never on the event loop. */
-    private CompletionStage<Accepted> forCaller(CompletableFuture<Accepted> answer) {
+    /** The caller's view of an answer or reply: its callbacks run on the relay's workers, never on the event loop. */
+    private <T> CompletionStage<T> forCaller(CompletableFuture<T> answer) {
         return answer.isDone() ? answer.minimalCompletionStage() : WorkerStage.following(answer, pool);
     }
 
@@ -264,7 +264,7 @@ public final class ExoRelay implements Messaging, AutoCloseable {
                 requests.fail(command.id(), error);
             }
         });
-        return new RelayPort.Asked(forCaller(answer), waiter.result.minimalCompletionStage());
+        return new RelayPort.Asked(forCaller(answer), forCaller(waiter.result));
     }
 
     /** The relay as seen by the dispatcher and the handlers' contexts. */

@@ -71,6 +71,10 @@ final class PendingRequests {
 
     /** Waits for the replies to one command. */
     final class Waiter {
+        /**
+         * Completed on whichever thread the final reply or the failure arrives on, often the socket's: callers get
+         * it only through a {@link WorkerStage}.
+         */
         final CompletableFuture<Reply> result = new CompletableFuture<>();
         private final String commandId;
         private final String commandName;
@@ -107,7 +111,16 @@ final class PendingRequests {
             } else if (idleTimeout) {
                 armTimeout();
             }
-            // Replies reach the caller one after the other, in the order they arrived, off the socket's thread.
+            if (onReply == null) {
+                // Only the final reply matters, and the caller's stage runs its callbacks on the workers: no
+                // hand-off here, so a caller that waits (get, join) is woken straight from the socket's thread.
+                if (reply.isFinal()) {
+                    result.complete(reply);
+                }
+                return;
+            }
+            // Replies reach the caller's onReply one after the other, in the order they arrived, off the socket's
+            // thread.
             chain = chain.thenRunAsync(() -> {
                 if (onReply != null && !result.isDone()) {
                     onReply.accept(reply);
@@ -129,7 +142,7 @@ final class PendingRequests {
             if (timeoutTask != null) {
                 timeoutTask.cancel(false);
             }
-            callbacks.execute(() -> result.completeExceptionally(error));
+            result.completeExceptionally(error); // the caller's stage runs its callbacks on the workers
         }
     }
 }

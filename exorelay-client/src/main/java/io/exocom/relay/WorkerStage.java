@@ -9,9 +9,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The stage a caller gets for a send: completed on the relay's event loop, where ExoCom's answer arrives, but
- * every callback the caller attaches (thenApply, whenComplete, ...) runs on the relay's worker threads, so that a
- * callback may block (even wait for another send) without stalling the socket.
+ * The stage a caller gets for a send or a request: completed on the relay's event loop, where ExoCom's answer and
+ * the reply arrive, but every callback the caller attaches (thenApply, whenComplete, ...) runs on the relay's
+ * worker threads, so that a callback may block (even wait for another send) without stalling the socket. A caller
+ * that only waits (get, join) is woken straight from the event loop.
  *
  * <p>Why not simply complete it on a worker thread: most sends have no callback at all (a handler's reply, whose
  * answer only the relay itself waits for before it acks), and a hand-off to a worker per answer was the largest

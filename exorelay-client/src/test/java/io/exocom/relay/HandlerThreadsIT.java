@@ -89,6 +89,24 @@ class HandlerThreadsIT {
     }
 
     @Test
+    void aCallbackOnAReplyRunsOnAWorkerThreadAndMayWaitForAnotherRequest() {
+        try (ExoRelay worker = exocom.relay("worker").build()
+                .on("echo.say", (message, context) -> context.reply("echo.said", message.payload()));
+             ExoRelay web = exocom.relay("web").build()) {
+            Await.result(worker.start());
+            Await.result(web.start());
+            // The reply completes the request on the relay's event loop; a callback that ran there and waited for
+            // the next reply would wait forever, because that reply arrives on the same thread
+            CompletionStage<String> chained = web.request("echo.say", "one").thenApply(first -> {
+                Reply second = web.request("echo.say", "two").toCompletableFuture().join();
+                return Thread.currentThread().getName() + " " + first.payload().asText() + " " + second.payload().asText();
+            });
+            String result = Await.result(chained);
+            assertTrue(result.startsWith("exorelay-web-worker-") && result.endsWith(" one two"), result);
+        }
+    }
+
+    @Test
     void pendingAsyncHandlersHoldNoThread() {
         int pending = 50;
         List<CompletableFuture<Void>> stages = new CopyOnWriteArrayList<>();
