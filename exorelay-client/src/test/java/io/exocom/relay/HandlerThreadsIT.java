@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Where handlers run: a blocking handler on one of the relay's worker threads (never its event loop, so it may
- * block, and several blocking handlers run at once), and an onAsync handler that holds no thread while its stage is pending.
+ * Where handlers and callbacks run: a blocking handler on one of the relay's worker threads (never its event loop,
+ * so it may block, and several blocking handlers run at once), callbacks on sends and replies on workers too, and
+ * an onAsync handler that holds no thread while its stage is pending.
  */
 class HandlerThreadsIT {
     static ExoComProcess exocom;
