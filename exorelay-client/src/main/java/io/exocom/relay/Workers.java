@@ -16,9 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Why not a cached thread pool: it hands every task to a parked thread through a {@code SynchronousQueue},
  * so each delivery and each reply woke a thread, and waking threads was the largest cost of the relay's
  * request/reply path (in a CPU profile of relay request/reply throughput, parking and unparking threads held
- * about half of the relay's samples). Here tasks wait in one queue, and a worker that finished a task takes the next one
- * without parking. A thread is woken only when nobody is looking for work already, so a burst of deliveries read
- * in one go costs a few wake-ups instead of one per delivery.
+ * about half of the relay's samples). Here tasks wait in one queue, and a worker that finished a task takes the
+ * next one without parking. A thread is woken only when nobody is looking for work already, so a burst of
+ * deliveries read in one go costs a few wake-ups instead of one per delivery.
  *
  * <p>Tasks may block (handlers may): whenever a worker takes a task while others wait and no other worker is
  * looking for work, it first wakes (or starts) one more. So a blocked task never holds up the tasks queued behind

@@ -100,7 +100,8 @@ class HandlerThreadsIT {
             // the next reply would wait forever, because that reply arrives on the same thread
             CompletionStage<String> chained = web.request("echo.say", "one").thenApply(first -> {
                 Reply second = web.request("echo.say", "two").toCompletableFuture().join();
-                return Thread.currentThread().getName() + " " + first.payload().asText() + " " + second.payload().asText();
+                return Thread.currentThread().getName() + " " + first.payload().asText() + " "
+                        + second.payload().asText();
             });
             String result = Await.result(chained);
             assertTrue(result.startsWith("exorelay-web-worker-") && result.endsWith(" one two"), result);
