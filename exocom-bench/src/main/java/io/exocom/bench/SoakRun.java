@@ -16,12 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  * sampling its resident memory (VmRSS) every few seconds. Reports the largest and the last sample and whether
  * the broker stayed under a 512 MiB pod limit.
  *
- * <p>The JVM options are bin/exocom's ({@code -XX:+ExitOnOutOfMemoryError -Xmx256m}) unless --broker-opts gives
+ * <p>The JVM options are bin/exocom's ({@link #BIN_EXOCOM_OPTS}) unless --broker-opts gives
  * others, e.g. {@code -XX:MaxRAM=512m -XX:MaxRAMPercentage=80} for what the container image's start script gives
  * a JVM in a pod with a 512 MiB limit.
  */
 final class SoakRun {
-    static final List<String> BIN_EXOCOM_OPTS = List.of("-XX:+ExitOnOutOfMemoryError", "-Xmx256m");
+    static final List<String> BIN_EXOCOM_OPTS = List.of("-XX:+ExitOnOutOfMemoryError", "-Xmx256m",
+            "-XX:+UseSerialGC", "-Xms16m", "-XX:TrimNativeHeapInterval=1000");
     static final double POD_LIMIT_MIB = 512;
     private static final long SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Most requests without a reply before the pacing waits: the broker falling behind shows as a lower rate. */
