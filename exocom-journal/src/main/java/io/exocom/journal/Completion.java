@@ -1,9 +1,10 @@
 package io.exocom.journal;
 
 /**
- * Told once per {@link Journal#append durable append} how it ended. Called on the journal's completion thread, never
- * on the appending thread and never on the writer thread; the appends of one thread are completed in their order.
- * Keep it short: hand the result to the thread that needs it (e.g. an event loop's {@code execute}).
+ * Told once per {@link Journal#append durable append} how it ended. Called on the journal's completion thread (or,
+ * with {@link JournalOptions#inlineCompletions()}, for a small batch on the writer thread), never on the appending
+ * thread; the appends of one thread are completed in their order. Keep it short: hand the result to the thread that
+ * needs it (e.g. an event loop's {@code execute}).
  */
 public interface Completion {
 

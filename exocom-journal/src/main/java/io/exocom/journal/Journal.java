@@ -55,7 +55,7 @@ public final class Journal implements AutoCloseable {
         this.recovered = recovery.segments();
         this.state = new JournalState();
         this.metrics = new WriterMetrics();
-        this.completer = new Completer(options.availabilityListener(), state);
+        this.completer = new Completer(options.availabilityListener(), state, options.inlineCompletions());
         this.preparer = options.preallocate() ? new SegmentPreparer(storage, options.maxSegmentBytes()) : null;
         this.writer = new Writer(options, storage, catalog, state, metrics, completer, preparer, recovery.tail(),
                 nextSegmentId);

@@ -32,6 +32,7 @@ public final class JournalOptions {
     private final AvailabilityListener availabilityListener;
     private final ThreadFactory threadFactory;
     private final boolean preallocate;
+    private final int inlineCompletions;
 
     private JournalOptions(Builder b) {
         this.directory = b.directory;
@@ -47,6 +48,7 @@ public final class JournalOptions {
         this.availabilityListener = b.availabilityListener;
         this.threadFactory = b.threadFactory;
         this.preallocate = b.preallocate;
+        this.inlineCompletions = b.inlineCompletions;
         long roomInSegment = maxSegmentBytes - SegmentHeader.SIZE - RecordFormat.HEADER_SIZE;
         if (maxRecordBytes > roomInSegment) {
             throw new IllegalArgumentException("maxRecordBytes " + maxRecordBytes + " does not fit into a segment of "
@@ -106,6 +108,10 @@ public final class JournalOptions {
         return preallocate;
     }
 
+    public int inlineCompletions() {
+        return inlineCompletions;
+    }
+
     public static final class Builder {
         private final Path directory;
         private SyncMode syncMode = SyncMode.ALWAYS;
@@ -123,6 +129,7 @@ public final class JournalOptions {
             return thread;
         };
         private boolean preallocate = true;
+        private int inlineCompletions;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -202,6 +209,23 @@ public final class JournalOptions {
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;
+            return this;
+        }
+
+        /**
+         * Batches of at most this many appends are completed on the writer thread itself when the completion thread
+         * has nothing left to run (so the order of completions stays that of the batches): one thread hand-off less
+         * between a sync and its callbacks, which is most of what an append waits for beyond the sync when the
+         * journal is lightly loaded. Larger batches, and any batch while the completion thread is busy, still go to
+         * the completion thread, so the writer is never held up long. Only for callbacks that never block (they
+         * delay the next sync); default 0: every callback runs on the completion thread.
+         */
+        public Builder inlineCompletions(int maxBatch) {
+            if (maxBatch < 0) {
+                throw new IllegalArgumentException("inlineCompletions " + maxBatch
+                        + " is negative; accepted is 0 or more");
+            }
+            this.inlineCompletions = maxBatch;
             return this;
         }
 

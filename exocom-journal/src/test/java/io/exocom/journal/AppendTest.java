@@ -23,10 +23,90 @@ class AppendTest {
 
     @Test
     void callbacksRunOnTheCompletionThreadInEachAppendersOrder() throws Exception {
+        List<Outcomes.Outcome> all = appendFromFourThreads(TestJournals.options(dir).build());
+        for (Outcomes.Outcome outcome : all) {
+            assertEquals("exocom-journal-completion", outcome.thread());
+        }
+    }
+
+    @Test
+    void inlineCompletionsRunALoneAppendOnTheWriterThread() throws Exception {
+        try (Journal journal = Journal.open(TestJournals.options(dir).inlineCompletions(4).build())) {
+            for (int i = 0; i < 20; i++) {
+                Outcomes.Outcome outcome = TestJournals.appendAll(journal, List.of("alone-" + i)).get(0);
+                assertTrue(outcome.completed());
+                assertEquals("exocom-journal-writer", outcome.thread(), "a batch of one, nothing else to complete");
+            }
+        }
+        try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
+            assertEquals(TestJournals.texts("alone-", 20), Replayed.texts(journal));
+        }
+    }
+
+    @Test
+    void inlineCompletionsKeepEachAppendersOrder() throws Exception {
+        appendFromFourThreads(TestJournals.options(dir).inlineCompletions(8).build());
+    }
+
+    @Test
+    void aSmallBatchWaitsBehindABusyCompletionThreadInsteadOfOvertakingIt() throws Exception {
+        GatedDisk disk = new GatedDisk();
+        Outcomes outcomes = new Outcomes();
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch slowMayEnd = new CountDownLatch(1);
+        JournalOptions options = TestJournals.options(dir).channelFactory(disk).inlineCompletions(2).build();
+        try (Journal journal = Journal.open(options)) {
+            disk.holdNextForce();
+            journal.append(1, Replayed.bytes("p"), outcomes.completion("p"));
+            disk.awaitHeldForce();
+            // queued while the writer is held: the next batch is these three, too large to complete inline
+            Completion b1 = outcomes.completion("b1");
+            journal.append(1, Replayed.bytes("b1"), new Completion() {
+                @Override
+                public void completed(long position) {
+                    slowStarted.countDown();
+                    try {
+                        slowMayEnd.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    b1.completed(position);
+                }
+
+                @Override
+                public void failed(JournalException error) {
+                    b1.failed(error);
+                }
+            });
+            journal.append(1, Replayed.bytes("b2"), outcomes.completion("b2"));
+            journal.append(1, Replayed.bytes("b3"), outcomes.completion("b3"));
+            disk.releaseForce();
+            assertTrue(slowStarted.await(30, TimeUnit.SECONDS), "b1's callback started");
+            journal.append(1, Replayed.bytes("c"), outcomes.completion("c"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (journal.metrics().records() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(5, journal.metrics().records(), "c was written");
+            Thread.sleep(200); // room for a wrong inline completion of c to show before b1's callback ends
+            slowMayEnd.countDown();
+            List<Outcomes.Outcome> all = outcomes.await(5);
+            assertEquals(List.of("p", "b1", "b2", "b3", "c"), all.stream().map(Outcomes.Outcome::tag).toList());
+            assertEquals("exocom-journal-writer", all.get(0).thread(), "p: a batch of one, nothing else to complete");
+            assertEquals("exocom-journal-completion", all.get(1).thread(), "b1..b3: a batch above the limit");
+            assertEquals("exocom-journal-completion", all.get(4).thread(), "c: behind the busy completion thread");
+        }
+    }
+
+    /**
+     * Four threads append 500 records each without waiting; asserts that every append completed and each thread's
+     * completions arrived in its append order.
+     */
+    private List<Outcomes.Outcome> appendFromFourThreads(JournalOptions options) throws Exception {
         int threads = 4;
         int perThread = 500;
         Outcomes outcomes = new Outcomes();
-        try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
+        try (Journal journal = Journal.open(options)) {
             CountDownLatch go = new CountDownLatch(1);
             List<Thread> appenders = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -53,7 +133,6 @@ class AppendTest {
             Map<String, Integer> next = new HashMap<>();
             for (Outcomes.Outcome outcome : all) {
                 assertTrue(outcome.completed());
-                assertEquals("exocom-journal-completion", outcome.thread());
                 String stream = outcome.tag().substring(0, outcome.tag().indexOf(':'));
                 int seq = Integer.parseInt(outcome.tag().substring(outcome.tag().indexOf(':') + 1));
                 assertEquals(next.getOrDefault(stream, 0), seq, "completions of " + stream + " in append order");
@@ -61,6 +140,7 @@ class AppendTest {
             }
             assertTrue(journal.metrics().batches() <= journal.metrics().records());
             assertEquals(threads * perThread, journal.metrics().records());
+            return all;
         }
     }
 
@@ -97,6 +177,9 @@ class AppendTest {
         assertEquals("lazySyncInterval PT0S is not positive; accepted is a positive duration",
                 assertThrows(IllegalArgumentException.class,
                         () -> JournalOptions.builder(dir).lazySyncInterval(java.time.Duration.ZERO)).getMessage());
+        assertEquals("inlineCompletions -1 is negative; accepted is 0 or more",
+                assertThrows(IllegalArgumentException.class,
+                        () -> JournalOptions.builder(dir).inlineCompletions(-1)).getMessage());
     }
 
     @Test
