@@ -37,10 +37,19 @@ final class Completer implements Runnable {
         thread.start();
     }
 
-    /** Called by the writer only, so no other completion can slip in between the check and the inline run. */
+    /**
+     * Called by the writer only, the one thread that submits batch completions: none can be submitted between the
+     * check and the inline run. An Error in an inline callback breaks the journal as it would on this thread.
+     */
     void completed(List<PendingAppend> batch) {
         if (batch.size() <= inlineLimit && outstanding.get() == 0) {
-            completeAll(batch);
+            try {
+                completeAll(batch);
+            } catch (Error e) {
+                state.brokenBy = e;
+                LOG.log(Level.ERROR, "a journal completion callback failed on the writer thread: " + e, e);
+                throw e;
+            }
         } else {
             submit(() -> completeAll(batch));
         }

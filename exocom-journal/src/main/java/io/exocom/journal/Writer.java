@@ -251,10 +251,12 @@ final class Writer implements Runnable {
             entry.lastPosition = batch.get(batch.size() - 1).position;
             entry.records += batch.size();
             entry.size = offset;
-            completer.completed(batch);
         } catch (Throwable t) {
             fail(t, batch);
+            return;
         }
+        // outside the try: the batch is durable, so a callback's failure must not fail it a second time
+        completer.completed(batch);
     }
 
     /** Moves to a new segment; on failure {@code next} fails with the journal becoming unavailable. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -138,6 +139,44 @@ class DiskFailureTest {
         } finally {
             journal.close();
         }
+    }
+
+    @Test
+    void anErrorInACallbackOnTheWriterStopsTheJournalAndAnswersItsAppendOnce() throws Exception {
+        LinkedBlockingQueue<Throwable> uncaught = new LinkedBlockingQueue<>();
+        OutOfMemoryError error = new OutOfMemoryError("simulated");
+        AtomicInteger completed = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        Journal journal = Journal.open(TestJournals.options(dir).inlineCompletions(4)
+                .threadFactory(runnable -> {
+                    Thread thread = new Thread(runnable);
+                    thread.setDaemon(true);
+                    thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+                    return thread;
+                }).build());
+        try {
+            journal.append(1, new byte[1], new Completion() {
+                @Override
+                public void completed(long position) {
+                    completed.incrementAndGet();
+                    throw error;
+                }
+
+                @Override
+                public void failed(JournalException cause) {
+                    failed.incrementAndGet();
+                }
+            });
+            assertSame(error, uncaught.poll(30, TimeUnit.SECONDS), "the Error reached the writer's uncaught handler");
+            assertFalse(journal.isAvailable());
+            JournalUnavailableException refused = assertThrows(JournalUnavailableException.class,
+                    () -> journal.append(1, new byte[1], new Outcomes().completion("x")));
+            assertTrue(refused.getMessage().contains("restart the process"), refused.getMessage());
+        } finally {
+            journal.close();  // runs whatever the completion thread still had, so a second answer would show
+        }
+        assertEquals(1, completed.get(), "the durable append was told once that it is durable");
+        assertEquals(0, failed.get(), "and never that it failed");
     }
 
     @Test
