@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -121,12 +122,7 @@ class DiskFailureTest {
         LinkedBlockingQueue<Throwable> uncaught = new LinkedBlockingQueue<>();
         OutOfMemoryError error = new OutOfMemoryError("simulated");
         Journal journal = Journal.open(TestJournals.options(dir).channelFactory(disk)
-                .threadFactory(runnable -> {
-                    Thread thread = new Thread(runnable);
-                    thread.setDaemon(true);
-                    thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
-                    return thread;
-                }).build());
+                .threadFactory(reportingUncaughtTo(uncaught)).build());
         try {
             disk.failWritesWith(error);
             Outcomes.Outcome failed = TestJournals.appendAll(journal, List.of("lost")).get(0);
@@ -148,12 +144,7 @@ class DiskFailureTest {
         AtomicInteger completed = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         Journal journal = Journal.open(TestJournals.options(dir).inlineCompletions(4)
-                .threadFactory(runnable -> {
-                    Thread thread = new Thread(runnable);
-                    thread.setDaemon(true);
-                    thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
-                    return thread;
-                }).build());
+                .threadFactory(reportingUncaughtTo(uncaught)).build());
         try {
             journal.append(1, new byte[1], new Completion() {
                 @Override
@@ -193,6 +184,16 @@ class DiskFailureTest {
         try (Journal journal = Journal.open(TestJournals.options(dir).build())) {
             assertEquals(List.of("after"), Replayed.texts(journal));
         }
+    }
+
+    /** Daemon threads whose uncaught throwables land in {@code uncaught}, for the test thread to look at. */
+    private static ThreadFactory reportingUncaughtTo(LinkedBlockingQueue<Throwable> uncaught) {
+        return runnable -> {
+            Thread thread = new Thread(runnable);
+            thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+            return thread;
+        };
     }
 
     private static int firstFailure(List<Outcomes.Outcome> outcomes) {
