@@ -1,5 +1,6 @@
 package io.exocom.journal;
 
+import io.exocom.journal.fault.GatedDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

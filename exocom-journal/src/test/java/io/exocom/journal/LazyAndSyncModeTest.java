@@ -1,5 +1,6 @@
 package io.exocom.journal;
 
+import io.exocom.journal.fault.GatedDisk;
 import io.exocom.journal.fault.FailingDisk;
 import io.exocom.journal.fault.PowerLossDisk;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
-package io.exocom.journal;
+package io.exocom.journal.fault;
 
-import io.exocom.journal.fault.DelegatingFileChannel;
+import io.exocom.journal.ChannelFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * A disk on which a test can hold a segment force until it lets it go: a sync that takes as long as the test likes.
  * Only segment files count, by the name they have at the force (a prepared file becomes a segment by a rename).
  */
-final class GatedDisk implements ChannelFactory {
+public final class GatedDisk implements ChannelFactory {
 
     private final AtomicLong forces = new AtomicLong();
     private final AtomicBoolean armed = new AtomicBoolean();
@@ -65,28 +65,31 @@ final class GatedDisk implements ChannelFactory {
         }
     }
 
-    static boolean isSegment(Path path) {
+    /** Whether a path names a journal segment. */
+    public static boolean isSegment(Path path) {
         return path.getFileName().toString().endsWith(".seg");
     }
 
     /** Forces of segment files that finished. */
-    long forces() {
+    public long forces() {
         return forces.get();
     }
 
-    void holdNextForce() {
+    /** The next force of a segment waits until {@link #releaseForce()}. */
+    public void holdNextForce() {
         reached = new CountDownLatch(1);
         gate = new CountDownLatch(1);
         armed.set(true);
     }
 
-    void awaitHeldForce() throws InterruptedException, TimeoutException {
+    /** Returns once the writer is inside the held force. */
+    public void awaitHeldForce() throws InterruptedException, TimeoutException {
         if (!reached.await(30, TimeUnit.SECONDS)) {
             throw new TimeoutException("the writer never forced");
         }
     }
 
-    void releaseForce() {
+    public void releaseForce() {
         gate.countDown();
     }
 }
