@@ -16,7 +16,10 @@ public enum ErrorCode {
     QUEUE_FULL("queue-full", 503),
     /** 1.1: ExoCom is stopping; relays send the message again to the next broker. */
     SHUTTING_DOWN("shutting-down", 503),
-    /** 1.2: the broker cannot store messages now (a full disk, an I/O error); nothing was accepted. */
+    /**
+     * 1.2: the broker cannot store messages now (a full disk, an I/O error); nothing was accepted. 1.3: to a 1.3
+     * sender, copies of a command may already have been delivered (PROTOCOL.md §5.5).
+     */
     STORAGE_UNAVAILABLE("storage-unavailable", 503),
     /**
      * Proposed for 1.2: the sending service sent more messages per second than the broker allows it

@@ -65,11 +65,17 @@ class CrashRecoveryIT {
         }
 
         static Peer connect(int port, String service, Map<String, Long> accepted, Set<String> delivered) throws Exception {
+            return connect(port, service, "1.1", accepted, delivered);
+        }
+
+        /** @param protocol from 1.3 on, the broker queues a command for its receivers while the journal syncs it */
+        static Peer connect(int port, String service, String protocol, Map<String, Long> accepted, Set<String> delivered)
+                throws Exception {
             Peer peer = new Peer(accepted, delivered);
             peer.socket = HttpClient.newHttpClient().newWebSocketBuilder()
                     .buildAsync(URI.create("ws://127.0.0.1:" + port + "/services"), peer).get(10, TimeUnit.SECONDS);
             peer.send("{\"type\":\"register\",\"service\":\"" + service + "\",\"instance\":\"" + service
-                    + "-1\",\"prefetch\":500,\"protocol\":\"1.1\",\"receives\":[\"job.run\",\"job.fragile\",\"job.offline\"]}");
+                    + "-1\",\"prefetch\":500,\"protocol\":\"" + protocol + "\",\"receives\":[\"job.run\",\"job.fragile\",\"job.offline\"]}");
             peer.registered.get(10, TimeUnit.SECONDS);
             return peer;
         }
@@ -207,7 +213,9 @@ class CrashRecoveryIT {
                 assertEquals(accepted.get(again), answer.get(again), "seed " + seed + ": " + again + " re-sent after a restart");
                 probe.socket.abort();
             }
-            Peer producer = Peer.connect(port, "producer", accepted, ConcurrentHashMap.newKeySet());
+            // every other cycle a 1.3 producer, whose commands go out before their sync: none may be lost either
+            Peer producer = Peer.connect(port, "producer", cycle % 2 == 0 ? "1.3" : "1.1", accepted,
+                    ConcurrentHashMap.newKeySet());
             Peer worker = Peer.connect(port, "worker", new ConcurrentHashMap<>(), delivered);
             AtomicBoolean going = new AtomicBoolean(true);
             int c = cycle;

@@ -13,4 +13,13 @@ public interface Acceptance {
     void accepted(long timestamp);
 
     void rejected(ProtocolException rejection);
+
+    /**
+     * Whether the sender was told (protocol 1.3, PROTOCOL.md §5.5) that a command's copies may reach their receivers
+     * while the store is still making it durable, and so that a {@code storage-unavailable} answer may come for a
+     * command that was delivered. Senders that were not (older relays, HTTP) keep delivery after the store.
+     */
+    default boolean deliversWhileStoring() {
+        return false;
+    }
 }

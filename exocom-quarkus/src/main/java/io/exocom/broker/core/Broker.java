@@ -28,9 +28,11 @@ import java.util.function.Supplier;
  * Thread-safe without a global lock: shared tables are striped or concurrent, and each receiving service has its
  * own lock.
  * <p>
- * Acceptance is asynchronous: a send is decided (de-duplication, routes, room in every receiving queue), handed to
- * the {@link MessageStore}, and only once the store says it holds it are its copies queued and the sender told
- * {@code accepted}.
+ * Acceptance is asynchronous: a send is decided (de-duplication, routes, room in every receiving queue) and handed
+ * to the {@link MessageStore}; only once the store says it holds it is the sender told {@code accepted}. A reply's
+ * copy, and a command from a sender that did not agree to protocol 1.3, are queued then too. A 1.3 sender's command
+ * is queued as soon as the store has it in hand, so that its receivers work while the store syncs (PROTOCOL.md
+ * §5.5): its {@code accepted} still waits for the store, and a reply to it, stored behind it, cannot overtake it.
  */
 public final class Broker {
     private final BrokerSettings settings;
@@ -179,12 +181,21 @@ public final class Broker {
 
             @Override
             public void failed(ProtocolException why) {
-                route.abandon();
+                boolean delivering = !route.abandon();
                 deduplicator.fail(pending, why);
                 deciding.decrementAndGet();
-                refused(sender, message, why, answer);
+                refused(sender, message, delivering ? mayHaveBeenDelivered(why) : why, answer);
             }
         });
+        if (!route.message.isReply() && answer.deliversWhileStoring()) {
+            route.commit(); // unless the store already refused it, or already holds it
+        }
+    }
+
+    /** A 1.3 sender's command whose copies were queued before the store failed: they stay, at least once. */
+    private static ProtocolException mayHaveBeenDelivered(ProtocolException why) {
+        return new ProtocolException(why.code(), why.getMessage() + " (its copies were already queued for their "
+                + "receivers and may reach them: a receiver may see it again if it is sent again)");
     }
 
     private void refused(String sender, InboundMessage message, ProtocolException rejection, Acceptance answer) {
@@ -193,8 +204,14 @@ public final class Broker {
         answer.rejected(named);
     }
 
-    /** What accepting one message will do once the store holds it, with the room it reserved. */
+    /**
+     * What accepting one message will do once the store holds it (or, for a 1.3 sender's command, as soon as the store
+     * has it in hand), with the room it reserved. Committed or abandoned once, whichever comes first: the store may
+     * answer on its own thread while the event loop commits early.
+     */
     private final class Route {
+        private static final int OPEN = 0, COMMITTED = 1, ABANDONED = 2;
+        private final AtomicInteger state = new AtomicInteger(OPEN);
         final AcceptedMessage message;
         final List<Delivery> copies;
         final List<ServiceDispatcher> targets;
@@ -210,7 +227,11 @@ public final class Broker {
             this.closedCorrelation = closedCorrelation;
         }
 
+        /** Queues the copies, unless that was done already or the route was abandoned. */
         void commit() {
+            if (!state.compareAndSet(OPEN, COMMITTED)) {
+                return;
+            }
             for (int i = 0; i < copies.size(); i++) {
                 Delivery copy = copies.get(i);
                 if (copy.replyTo() instanceof Asker.OverHttp http) {
@@ -221,7 +242,11 @@ public final class Broker {
             }
         }
 
-        void abandon() {
+        /** Gives back the reserved room; false when the copies were queued already (they keep it until settled). */
+        boolean abandon() {
+            if (!state.compareAndSet(OPEN, ABANDONED)) {
+                return false;
+            }
             for (int i = 0; i < copies.size(); i++) {
                 if (reservedInQueues) {
                     targets.get(i).release(copies.get(i).size());
@@ -233,6 +258,7 @@ public final class Broker {
                 String askerId = message.responseTo().equals(closedCorrelation) ? null : message.responseTo();
                 correlations.open(message.sender(), closedCorrelation, reply.replyTo(), askerId, System.nanoTime());
             }
+            return true;
         }
     }
 

@@ -49,6 +49,8 @@ final class RelaySession implements InboundAssembler.Receiver {
     private final int maxFrameSize;
     private final WarningLimiter warnings = new WarningLimiter(LOG);
     private Instance instance;
+    /** The version agreed at registration (volatile: a token review may register on another thread). */
+    private volatile ProtocolVersion spoken = ProtocolVersion.V1_0;
     private boolean registering;
     private boolean ended;
 
@@ -182,6 +184,11 @@ final class RelaySession implements InboundAssembler.Receiver {
         }
 
         @Override
+        public boolean deliversWhileStoring() {
+            return spoken.atLeast(ProtocolVersion.V1_3);
+        }
+
+        @Override
         public void accepted(long timestamp) {
             out.send(Frames.accepted(id, timestamp));
         }
@@ -267,7 +274,7 @@ final class RelaySession implements InboundAssembler.Receiver {
             throw new ProtocolException(ErrorCode.INVALID, "register.prefetch " + prefetch + " is above this broker's "
                     + "maximum of " + maxPrefetch + " (EXOCOM_MAX_PREFETCH)");
         }
-        ProtocolVersion spoken = ProtocolVersion.negotiate(register.protocol());
+        spoken = ProtocolVersion.negotiate(register.protocol());
         if (routes instanceof DevelopmentRouting development && register.receives() != null) {
             development.learn(service, register.receives());
         }

@@ -5,8 +5,10 @@ public record ProtocolVersion(int major, int minor) implements Comparable<Protoc
     public static final ProtocolVersion V1_0 = new ProtocolVersion(1, 0);
     public static final ProtocolVersion V1_1 = new ProtocolVersion(1, 1);
     public static final ProtocolVersion V1_2 = new ProtocolVersion(1, 2);
+    /** A sender's commands may reach their receivers while the store syncs them (PROTOCOL.md §5.5). */
+    public static final ProtocolVersion V1_3 = new ProtocolVersion(1, 3);
     /** The highest version this broker speaks. */
-    public static final ProtocolVersion CURRENT = V1_2;
+    public static final ProtocolVersion CURRENT = V1_3;
 
     /** Parses {@code "1.1"}; null for anything that is not {@code MAJOR.MINOR} with small numbers. */
     public static ProtocolVersion parse(String text) {

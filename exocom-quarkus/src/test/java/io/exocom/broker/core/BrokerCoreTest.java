@@ -86,7 +86,7 @@ class BrokerCoreTest {
     }
 
     /** What the broker answered one send, carried back to the test. */
-    static final class Answer implements Acceptance {
+    static class Answer implements Acceptance {
         Long timestamp;
         ProtocolException rejection;
         int answers;
@@ -118,8 +118,16 @@ class BrokerCoreTest {
         }
     }
 
+    /** The answer to a sender that registered with protocol 1.3: its commands go out while the store syncs. */
+    static final class Answer13 extends Answer {
+        @Override
+        public boolean deliversWhileStoring() {
+            return true;
+        }
+    }
+
     /** A store that answers only when the test says so, as a durable one answers after its sync. */
-    static final class HeldStore implements MessageStore {
+    static class HeldStore implements MessageStore {
         final MemoryMessageStore deadLetters = new MemoryMessageStore(100, 1 << 20);
         final List<Appended> held = new ArrayList<>();
 
@@ -473,6 +481,65 @@ class BrokerCoreTest {
         assertEquals(again.timestamp, againDuplicate.timestamp);
         send(broker, "boss", null, job).assertAccepted();
         assertEquals(2, store.held.size(), "a known id is answered from memory");
+    }
+
+    @Test
+    void aCommandOfA13SenderReachesItsReceiverWhileTheStoreSyncsAndIsAcceptedOnlyAfterIt() {
+        HeldStore store = new HeldStore();
+        Broker broker = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, store, BrokerListener.NONE);
+        Recorder out = new Recorder();
+        Instance worker = instance("worker", "w", 10, out);
+        broker.register(worker, () -> { });
+
+        Answer early = new Answer13();
+        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "early"), early);
+        assertEquals(List.of("early"), out.deliveredIds(), "delivered before the store answered");
+        assertEquals(0, early.answers, "not accepted before the store holds it");
+        assertTrue(broker.ack(worker, "early"), "an ack may come before the sync ends");
+        store.held.get(0).stored();
+        early.assertAccepted();
+        assertEquals(0, broker.heldBytes(), "the acked copy holds nothing once stored");
+
+        Answer late = send(broker, "boss", null, command("job", 2, "late")); // an older sender, or HTTP
+        assertEquals(List.of("early"), out.deliveredIds(), "an older sender's command waits for the store");
+        store.held.get(1).stored();
+        late.assertAccepted();
+        assertEquals(List.of("early", "late"), out.deliveredIds());
+    }
+
+    @Test
+    void aStoreFailureAfterAnEarlyDeliveryIsRefusedSayingSoAndTheCopyStaysAtLeastOnce() {
+        HeldStore store = new HeldStore();
+        Broker broker = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, store, BrokerListener.NONE);
+        Recorder out = new Recorder();
+        Instance worker = instance("worker", "w", 10, out);
+        broker.register(worker, () -> { });
+
+        Answer early = new Answer13();
+        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "doomed"), early);
+        store.held.get(0).failed(new ProtocolException(ErrorCode.STORAGE_UNAVAILABLE, "disk full"));
+        early.assertRejected(ErrorCode.STORAGE_UNAVAILABLE);
+        assertTrue(early.rejection.getMessage().contains("may reach them"), early.rejection.getMessage());
+        assertEquals(List.of("doomed"), out.deliveredIds());
+        assertTrue(broker.heldBytes() > 0, "the delivered copy keeps its room until it is settled");
+        assertTrue(broker.ack(worker, "doomed"));
+        assertEquals(0, broker.heldBytes());
+        assertEquals(0, broker.rememberedIds(), "a refused id is not remembered: sending it again is a new send");
+
+        Answer refusedFirst = new Answer13(); // the store refuses while the send is decided: nothing goes out
+        HeldStore refusing = new HeldStore() {
+            @Override
+            public void append(AcceptedMessage message, List<Delivery> copies, Appended done) {
+                done.failed(new ProtocolException(ErrorCode.STORAGE_UNAVAILABLE, "disk full"));
+            }
+        };
+        Broker full = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, refusing, BrokerListener.NONE);
+        Recorder fullOut = new Recorder();
+        full.register(instance("worker", "w", 10, fullOut), () -> { });
+        full.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "never"), refusedFirst);
+        refusedFirst.assertRejected(ErrorCode.STORAGE_UNAVAILABLE);
+        assertEquals(List.of(), fullOut.deliveredIds(), "refused before it was queued: delivered nowhere");
+        assertEquals(0, full.heldBytes());
     }
 
     @Test

@@ -79,12 +79,20 @@ public final class JournalMessageStore implements MessageStore {
         long entries();
     }
 
-    /** A message with copies not yet settled: what compaction writes again, and what pins its segment. */
+    /**
+     * A message with copies not yet settled: what compaction writes again, and what pins its segment. It is live from
+     * the append on, since a 1.3 sender's copies may be delivered and settled before the journal holds the message;
+     * it counts for a segment only once stored, and only if a copy is still unsettled then. Guarded by itself.
+     */
     private static final class Live {
+        /** Not yet in a segment: the append has not completed. */
+        static final long UNSTORED = -1;
         final AcceptedMessage message;
         final Map<String, Delivery> copies = new HashMap<>();
         final Map<String, DeadLetter> dead = new HashMap<>();
         long segment;
+        /** Every copy was settled: the entry left {@link #live}, and counts (or will count) for no segment. */
+        boolean ended;
 
         Live(AcceptedMessage message, long segment) {
             this.message = message;
@@ -127,26 +135,36 @@ public final class JournalMessageStore implements MessageStore {
     @Override
     public void append(AcceptedMessage message, List<Delivery> copies, Appended done) {
         byte[] record = Codec.message(message, copies, Map.of());
+        Live entry = new Live(message, Live.UNSTORED);
+        for (Delivery copy : copies) {
+            entry.copies.put(copy.service(), copy);
+        }
+        live.put(message.sequence(), entry);
         try {
             journal.append(StoreRecord.MESSAGE, record, new Completion() {
                 @Override
                 public void completed(long position) {
                     message.storedAt(position);
-                    Live entry = new Live(message, Positions.segmentOf(position));
-                    for (Delivery copy : copies) {
-                        entry.copies.put(copy.service(), copy);
+                    long segment = Positions.segmentOf(position);
+                    boolean counts;
+                    synchronized (entry) {
+                        entry.segment = segment;
+                        counts = !entry.ended;
                     }
-                    live.put(message.sequence(), entry);
-                    count(entry.segment, message.timestamp(), 1);
+                    if (counts) {
+                        count(segment, message.timestamp(), 1);
+                    }
                     done.stored();
                 }
 
                 @Override
                 public void failed(JournalException error) {
+                    live.remove(message.sequence(), entry);
                     done.failed(unavailable(error));
                 }
             });
         } catch (JournalException refused) {
+            live.remove(message.sequence(), entry);
             done.failed(unavailable(refused));
         }
     }
@@ -183,11 +201,15 @@ public final class JournalMessageStore implements MessageStore {
         synchronized (entry) {
             entry.copies.remove(copy.service());
             entry.dead.remove(copy.service());
-            gone = entry.copies.isEmpty();
+            gone = entry.copies.isEmpty() && !entry.ended;
+            entry.ended |= gone;
             segment = entry.segment;
         }
-        if (gone && live.remove(message.sequence(), entry)) {
-            count(segment, message.timestamp(), -1);
+        if (gone) {
+            live.remove(message.sequence(), entry);
+            if (segment != Live.UNSTORED) { // else its append completes uncounted
+                count(segment, message.timestamp(), -1);
+            }
         }
     }
 
@@ -330,7 +352,7 @@ public final class JournalMessageStore implements MessageStore {
                 public void completed(long position) {
                     long moved = Positions.segmentOf(position);
                     synchronized (entry) {
-                        if (live.get(entry.message.sequence()) == entry) {
+                        if (!entry.ended) { // settled meanwhile: it counted its old segment down already
                             count(moved, entry.message.timestamp(), 1);
                             count(entry.segment, entry.message.timestamp(), -1);
                             entry.segment = moved;

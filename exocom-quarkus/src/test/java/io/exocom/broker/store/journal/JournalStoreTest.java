@@ -15,6 +15,7 @@ import io.exocom.broker.wire.InboundMessage;
 import io.exocom.journal.ChannelFactory;
 import io.exocom.journal.JournalOptions;
 import io.exocom.journal.fault.FailingDisk;
+import io.exocom.journal.fault.GatedDisk;
 import io.exocom.journal.fault.PowerLossDisk;
 import io.exocom.protocol.ErrorCode;
 import io.exocom.protocol.ProtocolException;
@@ -97,7 +98,17 @@ class JournalStoreTest {
         }
 
         Acceptance of(String id) {
+            return of(id, false);
+        }
+
+        /** @param early the sender registered with protocol 1.3: its command goes out while the journal syncs */
+        Acceptance of(String id, boolean early) {
             return new Acceptance() {
+                @Override
+                public boolean deliversWhileStoring() {
+                    return early;
+                }
+
                 @Override
                 public void accepted(long timestamp) {
                     accepted.put(id, timestamp);
@@ -279,6 +290,42 @@ class JournalStoreTest {
         for (Delivery copy : reopened.broker().dispatcher("worker").waiting(10)) {
             assertEquals(1, copy.attempts(), "attempts so far are kept");
         }
+        reopened.close();
+    }
+
+    @Test
+    void aCommandDeliveredAndAckedWhileItsSyncRunsLeavesNothingLiveAndOneNotAckedComesBack() throws Exception {
+        GatedDisk disk = new GatedDisk();
+        Running running = open(disk, Duration.ofMinutes(10), 1 << 20);
+        Recorder out = new Recorder();
+        Instance worker = new Instance("worker", "w", 100, null, out);
+        running.broker().register(worker, () -> { });
+
+        disk.holdNextForce();
+        Answers acked = new Answers(1);
+        send(running.broker(), "acked-early", acked.of("acked-early", true));
+        disk.awaitHeldForce();
+        assertEquals(List.of("acked-early"), out.delivered, "delivered while its sync is held");
+        assertEquals(1, acked.all.getCount(), "not accepted while its sync is held");
+        assertTrue(running.broker().ack(worker, "acked-early"));
+        disk.releaseForce();
+        assertTrue(acked.all.await(30, TimeUnit.SECONDS));
+        assertNotNull(acked.accepted.get("acked-early"));
+        assertEquals(0, running.store().liveMessages(), "a copy settled before its message was stored pins nothing");
+
+        disk.holdNextForce();
+        Answers held = new Answers(1);
+        send(running.broker(), "in-flight", held.of("in-flight", true));
+        disk.awaitHeldForce();
+        assertEquals(List.of("acked-early", "in-flight"), out.delivered);
+        disk.releaseForce();
+        assertTrue(held.all.await(30, TimeUnit.SECONDS));
+        assertNotNull(held.accepted.get("in-flight"));
+        assertEquals(1, running.store().liveMessages());
+        running.close(); // the broker dies with "in-flight" unacked
+
+        Running reopened = open();
+        assertEquals(Set.of("in-flight"), waitingIds(reopened.broker()), "the acked one stays acked, the other waits");
         reopened.close();
     }
 
