@@ -18,7 +18,7 @@ const {
 } = require('./errors');
 
 /** The highest protocol version this relay speaks (PROTOCOL.md §8). */
-const PROTOCOL_VERSION = '1.2';
+const PROTOCOL_VERSION = '1.3';
 
 const quietLogger = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
 const defaultLogger = Object.freeze({

@@ -48,7 +48,7 @@ describe('protocol 1.1, the relay side', () => {
     const connection = await exocom.connection(0);
     assert.deepEqual(connection.frames[0], {
       type: 'register', service: 'worker', instance: 'worker-1', token: 'worker-secret', prefetch: 8,
-      receives: ['a.first', 'b.second'], protocol: '1.2',
+      receives: ['a.first', 'b.second'], protocol: '1.3',
     });
     assert.equal(connection.headers.origin, undefined, 'ExoCom refuses upgrades with an Origin header');
     assert.equal(relay.protocol, '1.1');

@@ -46,7 +46,7 @@ final class ExoComRaw implements Driver {
         WsClient ws = WsClient.connect(port, "/services", timeoutMillis);
         try {
             ws.sendText("{\"type\":\"register\",\"service\":\"" + service + "\",\"instance\":\"" + instance
-                    + "\",\"prefetch\":" + prefetch + "}");
+                    + "\",\"prefetch\":" + prefetch + ",\"protocol\":\"1.3\"}"); // 1.3: delivered while it syncs
             String answer = ws.readText();
             if (answer == null || !answer.startsWith("{\"type\":\"registered\"")) {
                 throw new IOException("registration of " + service + "/" + instance + " failed: " + answer);

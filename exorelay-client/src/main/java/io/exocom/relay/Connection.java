@@ -21,7 +21,7 @@ final class Connection {
     private static final System.Logger LOG = System.getLogger(ExoRelay.class.getName());
 
     /** The protocol version this relay speaks (docs/PROTOCOL.md). */
-    static final String PROTOCOL_VERSION = "1.2";
+    static final String PROTOCOL_VERSION = "1.3";
 
     private final ExoRelayConfig config;
     private final String who;
