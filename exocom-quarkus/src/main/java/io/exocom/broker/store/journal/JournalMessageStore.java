@@ -166,6 +166,9 @@ public final class JournalMessageStore implements MessageStore {
         } catch (JournalException refused) {
             live.remove(message.sequence(), entry);
             done.failed(unavailable(refused));
+        } catch (RuntimeException bug) { // e.g. a record above maxRecordBytes: nothing was queued, nothing stays live
+            live.remove(message.sequence(), entry);
+            throw bug;
         }
     }
 
