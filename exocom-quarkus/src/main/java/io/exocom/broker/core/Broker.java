@@ -169,9 +169,17 @@ public final class Broker {
             refused(sender, message, rejection, answer);
             return;
         }
+        // While the store writes a message it holds its bytes; a copy acked before that no longer counts them. So a
+        // route that goes out early keeps one more message's room until the store answers, and without that room it
+        // waits for the store as an older sender's does: memory stays within EXOCOM_MAX_TOTAL_BYTES either way.
+        boolean early = !route.message.isReply() && answer.deliversWhileStoring()
+                && budget.tryReserve(route.message.size());
         store.append(route.message, route.copies, new MessageStore.Appended() {
             @Override
             public void stored() {
+                if (early) {
+                    budget.release(route.message.size());
+                }
                 route.commit();
                 deduplicator.complete(pending, route.message.timestamp(), System.nanoTime());
                 listener.accepted(route.message, route.copies.size());
@@ -181,13 +189,16 @@ public final class Broker {
 
             @Override
             public void failed(ProtocolException why) {
+                if (early) {
+                    budget.release(route.message.size());
+                }
                 boolean delivering = !route.abandon();
                 deduplicator.fail(pending, why);
                 deciding.decrementAndGet();
                 refused(sender, message, delivering ? mayHaveBeenDelivered(why) : why, answer);
             }
         });
-        if (!route.message.isReply() && answer.deliversWhileStoring()) {
+        if (early) {
             route.commit(); // unless the store already refused it, or already holds it
         }
     }

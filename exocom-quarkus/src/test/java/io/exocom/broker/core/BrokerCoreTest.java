@@ -508,6 +508,41 @@ class BrokerCoreTest {
     }
 
     @Test
+    void whatTheStoreStillWritesCountsAgainstTheMemoryBoundThoughItsCopiesWereAckedEarly() {
+        HeldStore store = new HeldStore(); // a disk that never finishes: the journal's backlog must not grow forever
+        Broker broker = new Broker(settings(1000, 1L << 30, 5_000), () -> ONE_WORKER, store, BrokerListener.NONE);
+        Recorder out = new Recorder();
+        Instance worker = instance("worker", "w", 1000, out);
+        broker.register(worker, () -> { });
+        String kilobyte = "x".repeat(1000);
+        Answer last = null;
+        int sent = 0;
+        while (sent < 100 && (last == null || last.rejection == null)) {
+            last = new Answer13();
+            broker.accept("boss", new Asker.OverHttp("boss", null), command("job", kilobyte), last);
+            sent++;
+            for (String id : out.deliveredIds()) {
+                broker.ack(worker, id); // the receiver keeps up; only the store lags
+            }
+            out.frames.clear();
+        }
+        assertNotNull(last.rejection, "refused once the messages in the store's hand fill the bound: " + sent);
+        last.assertRejected(ErrorCode.QUEUE_FULL);
+        assertTrue(sent <= 6, "a few 1 KB messages fit into 5,000 bytes: " + sent);
+        assertTrue(broker.heldBytes() <= 5_000, "held " + broker.heldBytes());
+        store.held.forEach(MessageStore.Appended::stored);
+        for (String id : out.deliveredIds()) { // one that found no room for early waited for the store, as a 1.2 one
+            broker.ack(worker, id);
+        }
+        out.frames.clear();
+        assertEquals(0, broker.heldBytes(), "stored and acked: nothing held");
+        Answer again = new Answer13();
+        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", kilobyte), again);
+        assertEquals(0, again.answers);
+        assertEquals(1, out.deliveredIds().size(), "room again once the store caught up");
+    }
+
+    @Test
     void aStoreFailureAfterAnEarlyDeliveryIsRefusedSayingSoAndTheCopyStaysAtLeastOnce() {
         HeldStore store = new HeldStore();
         Broker broker = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, store, BrokerListener.NONE);
