@@ -169,16 +169,17 @@ public final class Broker {
             refused(sender, message, rejection, answer);
             return;
         }
-        // While the store writes a message it holds its bytes; a copy acked before that no longer counts them. So a
-        // route that goes out early keeps one more message's room until the store answers, and without that room it
-        // waits for the store as an older sender's does: memory stays within EXOCOM_MAX_TOTAL_BYTES either way.
-        boolean early = !route.message.isReply() && answer.deliversWhileStoring()
-                && budget.tryReserve(route.message.size());
+        // While the store writes a message, the message and the store's record of it are both in memory; a copy
+        // acked before that no longer counts them. So a route that goes out early keeps room for the two until the
+        // store answers, and without that room it waits for the store as an older sender's does: memory stays within
+        // EXOCOM_MAX_TOTAL_BYTES either way.
+        long inStoresHand = 2 * route.message.size();
+        boolean early = !route.message.isReply() && answer.deliversWhileStoring() && budget.tryReserve(inStoresHand);
         store.append(route.message, route.copies, new MessageStore.Appended() {
             @Override
             public void stored() {
                 if (early) {
-                    budget.release(route.message.size());
+                    budget.release(inStoresHand);
                 }
                 route.commit();
                 deduplicator.complete(pending, route.message.timestamp(), System.nanoTime());
@@ -190,7 +191,7 @@ public final class Broker {
             @Override
             public void failed(ProtocolException why) {
                 if (early) {
-                    budget.release(route.message.size());
+                    budget.release(inStoresHand);
                 }
                 boolean delivering = !route.abandon();
                 deduplicator.fail(pending, why);
