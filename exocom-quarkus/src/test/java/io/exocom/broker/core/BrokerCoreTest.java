@@ -483,16 +483,35 @@ class BrokerCoreTest {
         assertEquals(2, store.held.size(), "a known id is answered from memory");
     }
 
+    /** A broker over a held store, with one registered worker instance. */
+    private record Held(HeldStore store, Broker broker, Recorder out, Instance worker) {
+        static Held of(long maxTotalBytes, int prefetch) {
+            HeldStore store = new HeldStore();
+            Broker broker = new Broker(settings(1000, 1L << 30, maxTotalBytes), () -> ONE_WORKER, store,
+                    BrokerListener.NONE);
+            Recorder out = new Recorder();
+            Instance worker = instance("worker", "w", prefetch, out);
+            broker.register(worker, () -> { });
+            return new Held(store, broker, out, worker);
+        }
+    }
+
+    /** A send over HTTP's asker, answered to a sender that registered with protocol 1.3. */
+    private static Answer send13(Broker broker, InboundMessage message) {
+        Answer answer = new Answer13();
+        broker.accept("boss", new Asker.OverHttp("boss", null), message, answer);
+        return answer;
+    }
+
     @Test
     void aCommandOfA13SenderReachesItsReceiverWhileTheStoreSyncsAndIsAcceptedOnlyAfterIt() {
-        HeldStore store = new HeldStore();
-        Broker broker = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, store, BrokerListener.NONE);
-        Recorder out = new Recorder();
-        Instance worker = instance("worker", "w", 10, out);
-        broker.register(worker, () -> { });
+        Held held = Held.of(1L << 30, 10);
+        HeldStore store = held.store();
+        Broker broker = held.broker();
+        Recorder out = held.out();
+        Instance worker = held.worker();
 
-        Answer early = new Answer13();
-        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "early"), early);
+        Answer early = send13(broker, command("job", 1, "early"));
         assertEquals(List.of("early"), out.deliveredIds(), "delivered before the store answered");
         assertEquals(0, early.answers, "not accepted before the store holds it");
         assertTrue(broker.ack(worker, "early"), "an ack may come before the sync ends");
@@ -509,17 +528,16 @@ class BrokerCoreTest {
 
     @Test
     void whatTheStoreStillWritesCountsAgainstTheMemoryBoundThoughItsCopiesWereAckedEarly() {
-        HeldStore store = new HeldStore(); // a disk that never finishes: the journal's backlog must not grow forever
-        Broker broker = new Broker(settings(1000, 1L << 30, 5_000), () -> ONE_WORKER, store, BrokerListener.NONE);
-        Recorder out = new Recorder();
-        Instance worker = instance("worker", "w", 1000, out);
-        broker.register(worker, () -> { });
+        Held held = Held.of(5_000, 1000); // a disk that never finishes: the journal's backlog must not grow forever
+        HeldStore store = held.store();
+        Broker broker = held.broker();
+        Recorder out = held.out();
+        Instance worker = held.worker();
         String kilobyte = "x".repeat(1000);
         Answer last = null;
         int sent = 0;
         while (sent < 100 && (last == null || last.rejection == null)) {
-            last = new Answer13();
-            broker.accept("boss", new Asker.OverHttp("boss", null), command("job", kilobyte), last);
+            last = send13(broker, command("job", kilobyte));
             sent++;
             for (String id : out.deliveredIds()) {
                 broker.ack(worker, id); // the receiver keeps up; only the store lags
@@ -536,22 +554,20 @@ class BrokerCoreTest {
         }
         out.frames.clear();
         assertEquals(0, broker.heldBytes(), "stored and acked: nothing held");
-        Answer again = new Answer13();
-        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", kilobyte), again);
+        Answer again = send13(broker, command("job", kilobyte));
         assertEquals(0, again.answers);
         assertEquals(1, out.deliveredIds().size(), "room again once the store caught up");
     }
 
     @Test
     void aStoreFailureAfterAnEarlyDeliveryIsRefusedSayingSoAndTheCopyStaysAtLeastOnce() {
-        HeldStore store = new HeldStore();
-        Broker broker = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, store, BrokerListener.NONE);
-        Recorder out = new Recorder();
-        Instance worker = instance("worker", "w", 10, out);
-        broker.register(worker, () -> { });
+        Held held = Held.of(1L << 30, 10);
+        HeldStore store = held.store();
+        Broker broker = held.broker();
+        Recorder out = held.out();
+        Instance worker = held.worker();
 
-        Answer early = new Answer13();
-        broker.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "doomed"), early);
+        Answer early = send13(broker, command("job", 1, "doomed"));
         store.held.get(0).failed(new ProtocolException(ErrorCode.STORAGE_UNAVAILABLE, "disk full"));
         early.assertRejected(ErrorCode.STORAGE_UNAVAILABLE);
         assertTrue(early.rejection.getMessage().contains("may reach them"), early.rejection.getMessage());
@@ -561,7 +577,7 @@ class BrokerCoreTest {
         assertEquals(0, broker.heldBytes());
         assertEquals(0, broker.rememberedIds(), "a refused id is not remembered: sending it again is a new send");
 
-        Answer refusedFirst = new Answer13(); // the store refuses while the send is decided: nothing goes out
+        // the store refuses while the send is decided: nothing goes out
         HeldStore refusing = new HeldStore() {
             @Override
             public void append(AcceptedMessage message, List<Delivery> copies, Appended done) {
@@ -571,7 +587,7 @@ class BrokerCoreTest {
         Broker full = new Broker(settings(100, 1L << 30, 1L << 30), () -> ONE_WORKER, refusing, BrokerListener.NONE);
         Recorder fullOut = new Recorder();
         full.register(instance("worker", "w", 10, fullOut), () -> { });
-        full.accept("boss", new Asker.OverHttp("boss", null), command("job", 1, "never"), refusedFirst);
+        Answer refusedFirst = send13(full, command("job", 1, "never"));
         refusedFirst.assertRejected(ErrorCode.STORAGE_UNAVAILABLE);
         assertEquals(List.of(), fullOut.deliveredIds(), "refused before it was queued: delivered nowhere");
         assertEquals(0, full.heldBytes());
