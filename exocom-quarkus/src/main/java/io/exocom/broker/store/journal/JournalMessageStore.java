@@ -146,13 +146,11 @@ public final class JournalMessageStore implements MessageStore {
                 public void completed(long position) {
                     message.storedAt(position);
                     long segment = Positions.segmentOf(position);
-                    boolean counts;
-                    synchronized (entry) {
+                    synchronized (entry) { // under the lock: a settle that follows counts down after this counted up
                         entry.segment = segment;
-                        counts = !entry.ended;
-                    }
-                    if (counts) {
-                        count(segment, message.timestamp(), 1);
+                        if (!entry.ended) {
+                            count(segment, message.timestamp(), 1);
+                        }
                     }
                     done.stored();
                 }
@@ -200,19 +198,17 @@ public final class JournalMessageStore implements MessageStore {
             return;
         }
         boolean gone;
-        long segment;
         synchronized (entry) {
             entry.copies.remove(copy.service());
             entry.dead.remove(copy.service());
             gone = entry.copies.isEmpty() && !entry.ended;
             entry.ended |= gone;
-            segment = entry.segment;
+            if (gone && entry.segment != Live.UNSTORED) { // else its append completes uncounted
+                count(entry.segment, message.timestamp(), -1);
+            }
         }
         if (gone) {
             live.remove(message.sequence(), entry);
-            if (segment != Live.UNSTORED) { // else its append completes uncounted
-                count(segment, message.timestamp(), -1);
-            }
         }
     }
 
