@@ -458,7 +458,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
                     .description("Messages with copies not yet settled, as the journal keeps them").register(registry);
         }
         Gauge.builder("exocom.held.bytes", broker, Broker::heldBytes)
-                .description("Bytes of copies queued or in flight, against EXOCOM_MAX_TOTAL_BYTES").register(registry);
+                .description("Bytes of copies queued or in flight and of messages the journal still writes, "
+                        + "against EXOCOM_MAX_TOTAL_BYTES").register(registry);
     }
 
     public Broker broker() {

@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * <p>
  * Acceptance is asynchronous: a send is decided (de-duplication, routes, room in every receiving queue) and handed
  * to the {@link MessageStore}; only once the store says it holds it is the sender told {@code accepted}. A reply's
- * copy, and a command from a sender that did not agree to protocol 1.3, are queued then too. A 1.3 sender's command
+ * copy, and a command from a sender that did not agree to protocol 1.3 (or that found no room for it in the memory
+ * bound), are queued then too. A 1.3 sender's command
  * is queued as soon as the store has it in hand, so that its receivers work while the store syncs (PROTOCOL.md
  * §5.5): its {@code accepted} still waits for the store, and a reply to it, stored behind it, cannot overtake it.
  */
@@ -560,7 +561,7 @@ public final class Broker {
         return deduplicator.size();
     }
 
-    /** Bytes of copies queued or in flight, against {@link BrokerSettings#maxTotalBytes()}. */
+    /** Bytes of copies queued or in flight, and of early commands the store still writes, against the bound. */
     public long heldBytes() {
         return budget.used();
     }
