@@ -114,6 +114,11 @@ final class RawSocket implements AutoCloseable {
         return body;
     }
 
+    /** Makes the socket's receive buffer small, so that a slow reader here backs the broker up soon. */
+    void limitReceiveBuffer(int bytes) throws IOException {
+        socket.setReceiveBufferSize(bytes);
+    }
+
     void sendText(String text) throws IOException {
         send(TEXT, true, text.getBytes(StandardCharsets.UTF_8));
     }

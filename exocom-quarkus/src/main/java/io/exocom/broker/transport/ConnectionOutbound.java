@@ -63,9 +63,15 @@ final class ConnectionOutbound implements Outbound {
     private final long highWater;
     private final long lowWater;
     private final AtomicBoolean toldBackedUp = new AtomicBoolean();
+    /**
+     * How often this connection drained from backed up (its socket took the bytes below the low-water mark): a
+     * reader that keeps reading drains again and again, even when the broker refills it each time.
+     */
+    private final AtomicLong drains = new AtomicLong();
     private volatile Runnable onDrained = () -> { };
     private long stalledSinceNanos;
     private long pendingAtLastCheck;
+    private long drainsAtLastCheck;
 
     ConnectionOutbound(ServerWebSocket socket, ChannelHandlerContext channel, String connectionId, long maxPendingBytes,
                        SlowConsumerListener onSlow) {
@@ -79,7 +85,10 @@ final class ConnectionOutbound implements Outbound {
         // Netty then says "not writable" at the same mark, and Vert.x calls the drain handler when it is again.
         channel.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark((int) Math.min(lowWater,
                 Integer.MAX_VALUE / 2), (int) Math.min(highWater, Integer.MAX_VALUE)));
-        socket.drainHandler(ignored -> drainedMaybe());
+        socket.drainHandler(ignored -> {
+            drains.incrementAndGet();
+            drainedMaybe();
+        });
     }
 
     String connectionId() {
@@ -131,19 +140,25 @@ final class ConnectionOutbound implements Outbound {
     /** Tells the dispatcher, once, that a connection it held back for has drained. */
     private void drainedMaybe() {
         if (toldBackedUp.get() && pendingBytes() < lowWater && toldBackedUp.compareAndSet(true, false)) {
+            drains.incrementAndGet();
             onDrained.run();
         }
     }
 
     /**
-     * Called once per ping interval: a connection that stayed backed up since the last call without its unwritten
-     * bytes going down does not read; it is closed as a slow consumer.
+     * Called once per ping interval: a connection that stayed backed up since the last call, without draining in
+     * between and without its unwritten bytes going down, does not read; it is closed as a slow consumer. Both
+     * signs of reading count: a reader slower than what comes for it is refilled after every drain, so its
+     * unwritten bytes, looked at once a second, go up as often as down.
      *
      * @return true when it was closed
      */
     boolean closeIfStalled(long nowNanos, long limitNanos) {
         long pending = pendingBytes();
-        if (pending <= highWater || pending < pendingAtLastCheck) {
+        long drained = drains.get();
+        boolean reading = drained != drainsAtLastCheck;
+        drainsAtLastCheck = drained;
+        if (pending <= highWater || pending < pendingAtLastCheck || reading) {
             stalledSinceNanos = 0;
         } else if (stalledSinceNanos == 0) {
             stalledSinceNanos = nowNanos;
