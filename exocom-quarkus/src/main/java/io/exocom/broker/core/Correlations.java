@@ -45,6 +45,26 @@ final class Correlations {
         }
     }
 
+    /**
+     * Opens the correlation of a command delivered to {@code receiver} under its sender's id, unless that id is
+     * open there for another command already. The check and the opening are one look-up: every first delivery of
+     * a command does both, and in a profile of fan-out the look-ups were the broker's largest single cost.
+     *
+     * @return false, with nothing opened, when the id is taken
+     */
+    boolean openIfFree(String receiver, String deliveredId, Asker asker, long nowNanos) {
+        Key128 key = Key128.of(receiver, deliveredId);
+        TimedTable stripe = stripes[key.stripe(STRIPE_BITS)];
+        synchronized (stripe) {
+            int slot = stripe.find(key);
+            if (slot >= 0 && nowNanos - stripe.time(slot) <= windowNanos) {
+                return false;
+            }
+            stripe.put(slot, key, nowNanos, 0, asker);
+        }
+        return true;
+    }
+
     /** The open correlation of {@code commandId} at {@code receiver}, or null when there is none or its window passed. */
     Open find(String receiver, String commandId, long nowNanos) {
         Key128 key = Key128.of(receiver, commandId);

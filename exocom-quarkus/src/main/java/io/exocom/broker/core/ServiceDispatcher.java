@@ -337,16 +337,17 @@ public final class ServiceDispatcher {
     private void deliver(Delivery delivery, Instance instance) {
         long now = System.nanoTime();
         AcceptedMessage message = delivery.message();
-        if (delivery.deliveredId() == null) {
-            assignDeliveredId(delivery, instance, now);
-        }
+        // a command's first delivery under its sender's id opens its correlation while checking that id is free
+        boolean opened = delivery.deliveredId() == null && assignDeliveredId(delivery, instance, now);
         delivery.deliveredTo(instance, now);
         instance.hold(delivery);
         broker.store().delivered(delivery);
         if (!delivery.isReply()) {
             affinity.put(message.originId(), instance.id());
-            String askerId = delivery.deliveredId().equals(message.id()) ? null : message.id();
-            broker.correlations().open(service, delivery.deliveredId(), message.asker(), askerId, now);
+            if (!opened) {
+                String askerId = delivery.deliveredId().equals(message.id()) ? null : message.id();
+                broker.correlations().open(service, delivery.deliveredId(), message.asker(), askerId, now);
+            }
         }
         instance.outbound().deliver(delivery.envelope(), delivery.attempts());
         broker.listener().delivered(delivery, instance);
@@ -356,13 +357,15 @@ public final class ServiceDispatcher {
      * A command is delivered under its sender's id, unless that id is still open at this service for another
      * command (another sender used it): then under an id of its own (PROTOCOL.md §2), so that its acks and
      * replies cannot be taken for the other one's.
+     *
+     * @return true when the command keeps its sender's id, whose correlation is then open already
      */
-    private void assignDeliveredId(Delivery command, Instance instance, long now) {
+    private boolean assignDeliveredId(Delivery command, Instance instance, long now) {
         AcceptedMessage message = command.message();
         String id = message.id();
-        if (!isTaken(id, instance, now)) {
+        if (!instance.holds(id) && broker.correlations().openIfFree(service, id, message.asker(), now)) {
             command.assignDeliveredId(id, null);
-            return;
+            return true;
         }
         String own = id + "~" + message.sender();
         if (own.length() > io.exocom.protocol.Limits.MAX_ID_LENGTH || isTaken(own, instance, now)) {
@@ -370,6 +373,7 @@ public final class ServiceDispatcher {
         }
         command.assignDeliveredId(own, Envelopes.withId(message.envelope(), own));
         broker.listener().idRewritten(command, id);
+        return false;
     }
 
     private boolean isTaken(String id, Instance instance, long now) {

@@ -92,7 +92,11 @@ final class TimedTable {
 
     /** Puts {@code key} as the newest entry, replacing an older entry of the same key. */
     void put(Key128 key, long when, long value, Object ref) {
-        int existing = find(key);
+        put(find(key), key, when, value, ref);
+    }
+
+    /** The same, for a caller that has just looked the key up: {@code existing} is what {@link #find} said. */
+    void put(int existing, Key128 key, long when, long value, Object ref) {
         if (existing >= 0) {
             kill(existing);
         }
