@@ -27,7 +27,7 @@ final class Correlations {
     Correlations(long windowNanos, int maxOpen) {
         this.windowNanos = windowNanos;
         for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new TimedTable(Math.max(1, maxOpen / stripes.length));
+            stripes[i] = TimedTable.ofReferences(Math.max(1, maxOpen / stripes.length));
         }
     }
 

@@ -40,7 +40,7 @@ final class Deduplicator {
         final Map<Key128, Pending> pending = new HashMap<>();
 
         Stripe(int maxEntries) {
-            remembered = new TimedTable(maxEntries);
+            remembered = TimedTable.ofNumbers(maxEntries);
         }
     }
 

@@ -10,22 +10,27 @@ import java.util.Arrays;
  * in the index) finds a key. A key put again, or removed, leaves a dead slot in the ring, reclaimed when the
  * ring's oldest end reaches it or when the ring is compacted. Not thread-safe: callers stripe and lock.
  * <p>
+ * A table keeps, beside each key and time, either a number (de-duplication: the first timestamp) or a reference
+ * (correlations: the asker), never both, so that neither pays for the other's field.
+ * <p>
  * The layout is for the memory cache, since a full table is far larger than the processor's caches and every
  * message looks up keys at random (in a CPU profile of fan-out these lookups were a sixth of the broker's time,
- * mostly waiting for memory): a slot's key, time and number sit together in one array (one cache line for all
- * four), and each index entry carries the low half of its key's fingerprint beside the slot, so that probing past
- * other keys, and shifting entries back on removal, reads the index alone. About 56 bytes per entry (against some
- * 200 for a map of strings).
+ * mostly waiting for memory): a slot's key, time and number sit side by side in one array (in one cache
+ * line, mostly), and each index entry carries the low half of its key's fingerprint beside the slot, so that probing past
+ * other keys, and shifting entries back on removal, reads the index alone. About 45-50 bytes per entry, the index
+ * a third of them (against some 200 for a map of strings).
  */
 final class TimedTable {
     private static final long DEAD = Long.MIN_VALUE;
     private static final int INITIAL = 64;
-    /** Longs per slot in {@link #slots}: key high, key low, time, number. */
-    private static final int STRIDE = 4;
     private static final int HI = 0, LO = 1, TIME = 2, NUMBER = 3;
 
     private final int maxEntries;
+    /** Longs per slot in {@link #slots}: key high, key low, time, and the number when the table keeps numbers. */
+    private final int stride;
+    private final boolean keepsReferences;
     private long[] slots;
+    /** Null in a table of numbers. */
     private Object[] reference;
     private int capacity;
     private int head;       // oldest slot in the ring
@@ -35,16 +40,27 @@ final class TimedTable {
     private long[] index;
     private long evicted;
 
-    /** @param maxEntries the most live entries; putting more evicts the oldest */
-    TimedTable(int maxEntries) {
+    private TimedTable(int maxEntries, boolean keepsReferences) {
         this.maxEntries = Math.max(1, maxEntries);
+        this.keepsReferences = keepsReferences;
+        this.stride = keepsReferences ? 3 : 4;
         allocate(Math.min(INITIAL, this.maxEntries));
+    }
+
+    /** A table whose entries carry a number, of at most {@code maxEntries}: more evict the oldest. */
+    static TimedTable ofNumbers(int maxEntries) {
+        return new TimedTable(maxEntries, false);
+    }
+
+    /** A table whose entries carry a reference, of at most {@code maxEntries}: more evict the oldest. */
+    static TimedTable ofReferences(int maxEntries) {
+        return new TimedTable(maxEntries, true);
     }
 
     private void allocate(int capacity) {
         this.capacity = capacity;
-        slots = new long[capacity * STRIDE];
-        reference = new Object[capacity];
+        slots = new long[capacity * stride];
+        reference = keepsReferences ? new Object[capacity] : null;
         index = new long[Integer.highestOneBit(Math.max(4, capacity * 2 - 1)) << 1];
         head = 0;
         used = 0;
@@ -71,7 +87,7 @@ final class TimedTable {
             }
             if ((int) (entry >>> 32) == hash) {
                 int slot = (int) entry - 1;
-                if (slots[slot * STRIDE + HI] == key.hi() && slots[slot * STRIDE + LO] == key.lo()) {
+                if (slots[slot * stride + HI] == key.hi() && slots[slot * stride + LO] == key.lo()) {
                     return slot;
                 }
             }
@@ -79,15 +95,17 @@ final class TimedTable {
     }
 
     long time(int slot) {
-        return slots[slot * STRIDE + TIME];
+        return slots[slot * stride + TIME];
     }
 
+    /** The number of a slot; 0 in a table of references. */
     long number(int slot) {
-        return slots[slot * STRIDE + NUMBER];
+        return keepsReferences ? 0 : slots[slot * stride + NUMBER];
     }
 
+    /** The reference of a slot; null in a table of numbers. */
     Object reference(int slot) {
-        return reference[slot];
+        return keepsReferences ? reference[slot] : null;
     }
 
     /** Puts {@code key} as the newest entry, replacing an older entry of the same key. */
@@ -102,12 +120,15 @@ final class TimedTable {
         }
         makeRoom();
         int slot = (head + used) % capacity;
-        int at = slot * STRIDE;
+        int at = slot * stride;
         slots[at + HI] = key.hi();
         slots[at + LO] = key.lo();
         slots[at + TIME] = when;
-        slots[at + NUMBER] = value;
-        reference[slot] = ref;
+        if (keepsReferences) {
+            reference[slot] = ref;
+        } else {
+            slots[at + NUMBER] = value;
+        }
         used++;
         live++;
         insertIntoIndex(slot);
@@ -156,7 +177,9 @@ final class TimedTable {
     }
 
     private void dropHead() {
-        reference[head] = null;
+        if (keepsReferences) {
+            reference[head] = null;
+        }
         head = (head + 1) % capacity;
         used--;
     }
@@ -169,12 +192,14 @@ final class TimedTable {
         allocate(newCapacity);
         for (int i = 0; i < oldUsed; i++) {
             int from = (oldHead + i) % oldCapacity;
-            if (oldSlots[from * STRIDE + TIME] == DEAD) {
+            if (oldSlots[from * stride + TIME] == DEAD) {
                 continue;
             }
             int slot = used++;
-            System.arraycopy(oldSlots, from * STRIDE, slots, slot * STRIDE, STRIDE);
-            reference[slot] = oldReference[from];
+            System.arraycopy(oldSlots, from * stride, slots, slot * stride, stride);
+            if (keepsReferences) {
+                reference[slot] = oldReference[from];
+            }
             live++;
             insertIntoIndex(slot);
         }
@@ -182,14 +207,16 @@ final class TimedTable {
 
     private void kill(int slot) {
         removeFromIndex(slot);
-        slots[slot * STRIDE + TIME] = DEAD;
-        reference[slot] = null;
+        slots[slot * stride + TIME] = DEAD;
+        if (keepsReferences) {
+            reference[slot] = null;
+        }
         live--;
     }
 
     private void insertIntoIndex(int slot) {
         int mask = index.length - 1;
-        int hash = (int) slots[slot * STRIDE + LO];
+        int hash = (int) slots[slot * stride + LO];
         int position = hash & mask;
         while (index[position] != 0) {
             position = (position + 1) & mask;
@@ -200,7 +227,7 @@ final class TimedTable {
     /** Linear-probing deletion: later entries of the same probe run shift back into the gap. */
     private void removeFromIndex(int slot) {
         int mask = index.length - 1;
-        int gap = (int) slots[slot * STRIDE + LO] & mask;
+        int gap = (int) slots[slot * stride + LO] & mask;
         while ((int) index[gap] != slot + 1) {
             gap = (gap + 1) & mask;
         }
@@ -230,9 +257,9 @@ final class TimedTable {
     void forEach(Visitor visitor) {
         for (int i = 0; i < used; i++) {
             int slot = (head + i) % capacity;
-            int at = slot * STRIDE;
+            int at = slot * stride;
             if (slots[at + TIME] != DEAD) {
-                visitor.entry(slots[at + HI], slots[at + LO], slots[at + TIME], slots[at + NUMBER], reference[slot]);
+                visitor.entry(slots[at + HI], slots[at + LO], slots[at + TIME], number(slot), reference(slot));
             }
         }
     }
@@ -244,7 +271,7 @@ final class TimedTable {
             int slot = (head + i) % capacity;
             if (time(slot) != DEAD) {
                 counted++;
-                if (find(new Key128(slots[slot * STRIDE + HI], slots[slot * STRIDE + LO])) != slot) {
+                if (find(new Key128(slots[slot * stride + HI], slots[slot * stride + LO])) != slot) {
                     return false;
                 }
             }
