@@ -176,6 +176,10 @@ public final class Broker {
         // EXOCOM_MAX_TOTAL_BYTES either way.
         long inStoresHand = 2 * route.message.size();
         boolean early = !route.message.isReply() && answer.deliversWhileStoring() && budget.tryReserve(inStoresHand);
+        // What the store's answer needs of the send: not its payload, which the envelope holds now, and which would
+        // otherwise stay in memory (a third copy beside envelope and record) for as long as the journal writes.
+        String id = message.id();
+        String name = message.name();
         store.append(route.message, route.copies, new MessageStore.Appended() {
             @Override
             public void stored() {
@@ -197,7 +201,7 @@ public final class Broker {
                 boolean delivering = !route.abandon();
                 deduplicator.fail(pending, why);
                 deciding.decrementAndGet();
-                refused(sender, message, delivering ? mayHaveBeenDelivered(why) : why, answer);
+                refused(sender, id, name, delivering ? mayHaveBeenDelivered(why) : why, answer);
             }
         });
         if (early) {
@@ -212,8 +216,12 @@ public final class Broker {
     }
 
     private void refused(String sender, InboundMessage message, ProtocolException rejection, Acceptance answer) {
-        ProtocolException named = rejection.messageId() == null ? rejection.withMessageId(message.id()) : rejection;
-        listener.rejected(sender, message.name(), named);
+        refused(sender, message.id(), message.name(), rejection, answer);
+    }
+
+    private void refused(String sender, String id, String name, ProtocolException rejection, Acceptance answer) {
+        ProtocolException named = rejection.messageId() == null ? rejection.withMessageId(id) : rejection;
+        listener.rejected(sender, name, named);
         answer.rejected(named);
     }
 
