@@ -2,11 +2,9 @@ package io.exocom.broker.transport;
 
 import io.exocom.broker.core.Outbound;
 import io.exocom.broker.wire.Frames;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.jboss.logging.Logger;
@@ -225,6 +223,7 @@ final class ConnectionOutbound implements Outbound {
     /** Runs on the connection's event loop. */
     private void writeQueued() {
         writeScheduled.set(false); // before polling: an item added from now on schedules another run
+        TextFrameBatch batch = new TextFrameBatch(channel);
         boolean written = false;
         Object next;
         while ((next = queued.poll()) != null) {
@@ -234,27 +233,32 @@ final class ConnectionOutbound implements Outbound {
                 LOG.debugf("connection %s is closed: %d frame(s) not written", connectionId, queued.size() + 1);
                 queued.clear();
                 queuedBytes.set(0);
+                batch.writeBuffer();
                 return;
             }
             Object item = sized.item();
             if (item instanceof byte[] frame) {
-                channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), channel.voidPromise());
-                written = true;
+                batch.add(frame);
             } else if (item instanceof Deliver deliver) {
-                // the envelope is shared by every copy and attempt: wrapped, never copied
-                channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(Frames.deliverPrefix(deliver.attempt()),
-                        deliver.envelope(), Frames.deliverSuffix())), channel.voidPromise());
-                written = true;
-            } else if (item == PING) {
-                socket.writePing(Buffer.buffer());
-            } else if (item instanceof Close close) {
-                if (written) {
-                    channel.flush();
-                    written = false;
+                // the envelope is shared by every copy and attempt: copied into the batch, never changed
+                batch.add(Frames.deliverPrefix(deliver.attempt()), deliver.envelope(), Frames.deliverSuffix());
+            } else {
+                // a control frame goes through Vert.x, after the text frames before it
+                written |= !batch.isEmpty();
+                batch.writeBuffer();
+                if (item == PING) {
+                    socket.writePing(Buffer.buffer());
+                } else if (item instanceof Close close) {
+                    if (written) {
+                        channel.flush();
+                        written = false;
+                    }
+                    socket.close(close.code(), close.reason());
                 }
-                socket.close(close.code(), close.reason());
             }
         }
+        written |= !batch.isEmpty();
+        batch.writeBuffer();
         if (written) {
             channel.flush();
         }
