@@ -5,6 +5,7 @@ import io.exocom.broker.auth.KubernetesTokenReviews;
 import io.exocom.broker.auth.RelayAuthentication;
 import io.exocom.broker.auth.Tokens;
 import io.exocom.broker.config.ExocomConfig;
+import io.exocom.broker.config.MemoryDefaults;
 import io.exocom.broker.core.Broker;
 import io.exocom.broker.core.BrokerSettings;
 import io.exocom.broker.core.SendRateLimiter;
@@ -104,7 +105,8 @@ public class BrokerRuntime implements HttpServerOptionsCustomizer {
                 kubernetes.get().getNamespace() == null ? "default" : kubernetes.get().getNamespace());
         this.tls = loadTls(config);
         long totalBytes = config.maxTotalBytes().map(size -> size.asLongValue())
-                .orElse(Runtime.getRuntime().maxMemory() / 4);
+                .orElse(MemoryDefaults.maxTotalBytes(Runtime.getRuntime().maxMemory(), config.dedupMaxEntries(),
+                        config.maxCorrelations()));
         BrokerSettings settings = new BrokerSettings(config.maxQueueDepth(), config.maxQueueBytes().asLongValue(),
                 totalBytes, config.ackTimeout(), config.maxAttempts(), config.replyWindow(), config.dedupWindow(),
                 config.dedupMaxEntries(), 10_000, config.maxCorrelations());

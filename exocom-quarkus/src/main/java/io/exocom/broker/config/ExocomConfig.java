@@ -40,7 +40,8 @@ public interface ExocomConfig {
 
     /**
      * Bytes of copies queued or in flight in the whole broker before commands are rejected {@code queue-full};
-     * default a quarter of the JVM's heap.
+     * default a quarter of the JVM's heap less the de-duplication and correlation tables at their bounds
+     * ({@link MemoryDefaults}).
      */
     Optional<MemorySize> maxTotalBytes();
 
