@@ -3,8 +3,8 @@ package io.exocom.broker.core;
 import java.util.Arrays;
 
 /**
- * A compact table of {@link Key128} keys kept in the order they were put, each with a time, a number and an
- * optional reference: the memory behind de-duplication (a million ids) and reply correlations (a million open
+ * A compact table of {@link Key128} keys kept in the order they were put, each with a time and a number or a
+ * reference: the memory behind de-duplication (a million ids) and reply correlations (a million open
  * commands), which the broker must bound and expire cheaply. Slots live in a ring, oldest first, so that expiring
  * walks only what expires; an open-addressing index (linear probing, deletion by shifting back, so no tombstones
  * in the index) finds a key. A key put again, or removed, leaves a dead slot in the ring, reclaimed when the
@@ -15,9 +15,9 @@ import java.util.Arrays;
  * <p>
  * The layout is for the memory cache, since a full table is far larger than the processor's caches and every
  * message looks up keys at random (in a CPU profile of fan-out these lookups were a sixth of the broker's time,
- * mostly waiting for memory): a slot's key, time and number sit side by side in one array (in one cache
- * line, mostly), and each index entry carries the low half of its key's fingerprint beside the slot, so that probing past
- * other keys, and shifting entries back on removal, reads the index alone. About 45-50 bytes per entry, the index
+ * mostly waiting for memory): a slot's key, time and number sit side by side in one array (in one cache line,
+ * mostly), and each index entry carries the low half of its key's fingerprint beside the slot, so that probing
+ * past other keys, and shifting entries back on removal, reads the index alone. About 45-50 bytes per entry, the index
  * a third of them (against some 200 for a map of strings).
  */
 final class TimedTable {
