@@ -226,37 +226,43 @@ class WireHardeningTest extends BrokerTestSupport {
      */
     @Test
     void aReaderThatKeepsReadingSlowlyIsPacedNotClosed() throws Exception {
-        try (WsRelay boss = WsRelay.register(ws(), "boss", "boss-pacing");
-             RawSocket steady = registered("slowpoke", "slowpoke-steady", "slow.job")) {
-            steady.limitReceiveBuffer(64 * 1024);
+        try (WsRelay boss = WsRelay.register(ws(), "boss", "boss-pacing")) {
+            // queued while no instance of slowpoke is there, so that the reader reads from its first delivery on;
+            // 38 MB read at about 9 MB/s: backed up for several ping intervals, and draining several times in each
+            // (slower, the kernel's socket buffers hold megabytes and report room only every second or so)
             String payload = "y".repeat(48 * 1024);
             Set<String> ids = new HashSet<>();
-            for (int i = 0; i < 400; i++) { // 19 MB, read at about 3 MB/s: several ping intervals backed up
+            for (int i = 0; i < 800; i++) {
                 ids.add(boss.command("slow.job", payload));
             }
-            Set<String> got = new HashSet<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!got.containsAll(ids) && System.nanoTime() < deadline) {
-                RawSocket.Received frame = readOrExplain(steady, got.size(), ids.size());
-                assertNotNull(frame, "the broker went quiet with " + got.size() + " of " + ids.size() + " delivered");
-                if (frame.opcode() == RawSocket.PING) {
-                    steady.send(RawSocket.PONG, true, frame.payload());
-                } else if (frame.opcode() == RawSocket.CLOSE) {
-                    throw new AssertionError("the steady reader was closed with " + frame.closeCode() + " "
-                            + frame.closeReason() + " after " + got.size() + " of " + ids.size() + " deliveries");
-                } else if (frame.opcode() == RawSocket.TEXT && "deliver".equals(frame.json().path("type").asText())) {
-                    String id = idOf(frame.json());
-                    got.add(id);
-                    try {
-                        steady.sendText("{\"type\":\"ack\",\"id\":\"" + id + "\"}");
-                    } catch (java.io.IOException cut) {
-                        throw new AssertionError("the steady reader's connection was cut after " + got.size() + " of "
-                                + ids.size() + " deliveries: " + cut, cut);
+            try (RawSocket steady = registered("slowpoke", "slowpoke-steady", "slow.job")) {
+                steady.limitReceiveBuffer(64 * 1024);
+                Set<String> got = new HashSet<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!got.containsAll(ids) && System.nanoTime() < deadline) {
+                    RawSocket.Received frame = readOrExplain(steady, got.size(), ids.size());
+                    assertNotNull(frame, "the broker went quiet with " + got.size() + " of " + ids.size()
+                            + " delivered");
+                    if (frame.opcode() == RawSocket.PING) {
+                        steady.send(RawSocket.PONG, true, frame.payload());
+                    } else if (frame.opcode() == RawSocket.CLOSE) {
+                        throw new AssertionError("the steady reader was closed with " + frame.closeCode() + " "
+                                + frame.closeReason() + " after " + got.size() + " of " + ids.size() + " deliveries");
+                    } else if (frame.opcode() == RawSocket.TEXT
+                            && "deliver".equals(frame.json().path("type").asText())) {
+                        String id = idOf(frame.json());
+                        got.add(id);
+                        try {
+                            steady.sendText("{\"type\":\"ack\",\"id\":\"" + id + "\"}");
+                        } catch (java.io.IOException cut) {
+                            throw new AssertionError("the steady reader's connection was cut after " + got.size()
+                                    + " of " + ids.size() + " deliveries: " + cut, cut);
+                        }
+                        Thread.sleep(5);
                     }
-                    Thread.sleep(15);
                 }
+                assertEquals(ids, got, "every message reached the reader, which stayed connected");
             }
-            assertEquals(ids, got, "every message reached the reader, which stayed connected");
         }
     }
 
