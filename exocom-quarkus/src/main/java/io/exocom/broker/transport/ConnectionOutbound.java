@@ -233,7 +233,7 @@ final class ConnectionOutbound implements Outbound {
                 LOG.debugf("connection %s is closed: %d frame(s) not written", connectionId, queued.size() + 1);
                 queued.clear();
                 queuedBytes.set(0);
-                batch.writeBuffer();
+                batch.discard();
                 return;
             }
             Object item = sized.item();

@@ -62,6 +62,14 @@ final class TextFrameBatch {
         }
     }
 
+    /** Drops what was added and not written (the connection is gone), giving its buffer back to the pool. */
+    void discard() {
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+    }
+
     /** Whether frames were added since the last {@link #writeBuffer()}. */
     boolean isEmpty() {
         return buffer == null;
